@@ -1,0 +1,5 @@
+import sys
+
+from watchkeeper.cli import main
+
+sys.exit(main())

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+
+from watchkeeper.accounts import lockout
+from watchkeeper.accounts.actions import MAX_TOKEN_DAYS
+from watchkeeper.accounts.choices import TokenScope
+from watchkeeper.core.notifications import KINDS
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, plus a clear message when the username is locked out."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        if username and lockout.is_locked(username):
+            raise forms.ValidationError(
+                "Too many failed logins. Try again in %(minutes)s minutes or reset your password.",
+                code="locked",
+                params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
+            )
+        return super().clean()
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. 'backup script'.")
+    scope = forms.ChoiceField(choices=TokenScope.choices, initial=TokenScope.READ)
+    expires_in_days = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_TOKEN_DAYS,
+        required=False,
+        initial=90,
+        label="Expires in (days)",
+        help_text="Leave empty for a token that does not expire.",
+    )
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        label="Current password",
+    )
+    new_password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        label="New password",
+        help_text="At least 12 characters; not a common password, not all digits.",
+    )
+    new_password_again = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        label="New password again",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("new_password") != data.get("new_password_again"):
+            self.add_error("new_password_again", "The two new passwords differ.")
+        return data
+
+
+class NotificationForm(forms.Form):
+    notify_by_email = forms.BooleanField(required=False, label="Send me e-mail notifications")
+
+    def __init__(self, *args: Any, settings_: dict[str, bool] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for kind in KINDS.values():
+            if kind.optional:
+                self.fields[f"kind_{kind.key}"] = forms.BooleanField(
+                    required=False,
+                    label=kind.label,
+                    help_text=kind.description,
+                    initial=(settings_ or {}).get(kind.key, True),
+                )
+
+    def kinds(self) -> dict[str, bool]:
+        return {
+            name.removeprefix("kind_"): bool(value)
+            for name, value in self.cleaned_data.items()
+            if name.startswith("kind_")
+        }

@@ -1,0 +1,8 @@
+"""The assembled API: every app's router mounted on the one ``NinjaAPI`` (``core.api``)."""
+
+from watchkeeper.accounts.api import router as accounts_router
+from watchkeeper.core.api import api
+
+api.add_router("/", accounts_router)
+
+__all__ = ["api"]

@@ -1,0 +1,26 @@
+"""Errors that actions raise; the API and the UI turn each into a clear 4xx message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+
+__all__ = ["Conflict", "PermissionDenied", "ValidationError", "require_permission"]
+
+
+class Conflict(Exception):
+    """The record changed since the caller read it (optimistic concurrency); HTTP 409."""
+
+    def __init__(self, message: str, *, current_version: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.current_version = current_version
+
+
+def require_permission(user: Any, permission: str) -> None:
+    """Raise PermissionDenied unless ``user`` holds ``permission``; ``None`` is the system itself."""
+    if user is None:
+        return
+    if not user.has_perm(permission):
+        raise PermissionDenied(f"You do not have the permission {permission!r}.")

@@ -1,0 +1,112 @@
+"""Base records and the tables every app shares: history, numbering, search entries."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from watchkeeper.core.choices import Channel
+
+
+class Historied(models.Model):
+    """A record with an append-only, hash-chained history (see ``core.history``).
+
+    The head of the chain (its length and last hash) is kept on the record itself, so deleting
+    history rows, even all of them, is caught by ``watchkeeper audit verify``.
+    """
+
+    history_length = models.PositiveIntegerField(default=0, editable=False)
+    history_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class ItsmRecord(Historied):
+    """Abstract base of every ITSM record: a human number, timestamps and a version for locking.
+
+    ``version`` grows by one on every change; an edit made against an older version is refused
+    (optimistic concurrency), so two people never overwrite each other silently.
+    """
+
+    NUMBER_PREFIX: ClassVar[str] = ""
+
+    number = models.CharField(max_length=16, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class HistoryEntry(models.Model):
+    """One link of a record's history chain: who changed what, when and through which channel."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    sequence = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_label = models.CharField(max_length=150)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    action = models.CharField(max_length=64)
+    changes = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "sequence"], name="history_unique_sequence"
+            )
+        ]
+        indexes = [models.Index(fields=["at"], name="history_at")]
+        verbose_name_plural = "history entries"
+
+    def __str__(self) -> str:
+        return f"{self.content_type.model}:{self.object_id}#{self.sequence} {self.action}"
+
+
+class NumberSequence(models.Model):
+    """The last number handed out for one prefix (INC, REQ, …); locked while a number is taken."""
+
+    prefix = models.CharField(max_length=8, primary_key=True)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.last_value:07d}"
+
+
+class SearchEntry(models.Model):
+    """The searchable text of one record.
+
+    A migration adds the full-text index per database: an FTS5 table kept in step by triggers on
+    SQLite, a stored ``tsvector`` column with a GIN index on PostgreSQL.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64)
+    text = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id"], name="search_unique_object")
+        ]
+        verbose_name_plural = "search entries"
+
+    def __str__(self) -> str:
+        return f"{self.content_type.model}:{self.object_id}"

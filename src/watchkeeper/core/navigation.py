@@ -1,0 +1,51 @@
+"""The navigation each user sees, derived from their permissions (never from role names alone)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+
+from watchkeeper.accounts.choices import MANAGER_ROLES, Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: str | None = None
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem("Home", "home"),
+    NavItem("Profile", "profile"),
+    NavItem("Administration", "admin:index", "accounts.manage_users"),
+    NavItem("API docs", "api:openapi-view"),
+]
+
+
+def items_for(user: Any) -> list[NavItem]:
+    return [item for item in NAV_ITEMS if item.permission is None or user.has_perm(item.permission)]
+
+
+HOME_ORDER: list[tuple[str, frozenset[str]]] = [
+    ("administrator", frozenset({Role.ADMINISTRATOR})),
+    ("auditor", frozenset({Role.AUDITOR})),
+    ("service_owner", frozenset({Role.SERVICE_OWNER})),
+    ("manager", MANAGER_ROLES),
+    ("resolver", frozenset({Role.RESOLVER})),
+    ("agent", frozenset({Role.AGENT})),
+]
+
+
+def home_for(user: Any) -> str:
+    """The home dashboard of the user's most responsible role; requesters get the portal home."""
+    for home, roles in HOME_ORDER:
+        if user.roles & roles:
+            return home
+    return "requester"

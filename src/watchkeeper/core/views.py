@@ -1,0 +1,62 @@
+"""Home dashboards per role, the health check and the error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from watchkeeper import __version__
+from watchkeeper.core.health import database_status, queue_status
+from watchkeeper.core.navigation import home_for
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    """Each role lands on its own dashboard; the widgets arrive with the apps that feed them."""
+
+    def get_template_names(self) -> list[str]:
+        return [f"home/{home_for(self.request.user)}.html"]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["home"] = home_for(self.request.user)
+        return context
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": database_status(), "queue": queue_status()}
+    healthy = all(value == "ok" for value in checks.values())
+    body = {"status": "ok" if healthy else "error", "version": __version__, **checks}
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status)
+    context = {"status": status, "title": title, "message": message}
+    return render(request, "error.html", context, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 400, "Bad request", "The request could not be understood.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(
+        request, 403, "Not allowed", "Your role does not give you access to this page."
+    )
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 404, "Not found", "There is no page at this address.")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error_page(
+        request, 500, "Something went wrong", "The error was logged. Please try again later."
+    )

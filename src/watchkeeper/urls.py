@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from watchkeeper.api import api
+from watchkeeper.core import views as core_views
+
+admin.site.site_header = "Watchkeeper administration"
+admin.site.site_title = "Watchkeeper"
+
+urlpatterns = [
+    path("", core_views.HomeView.as_view(), name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("watchkeeper.accounts.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "watchkeeper.core.views.bad_request"
+handler403 = "watchkeeper.core.views.permission_denied"
+handler404 = "watchkeeper.core.views.page_not_found"
+handler500 = "watchkeeper.core.views.server_error"
