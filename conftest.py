@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from watchkeeper.accounts import actions
 from watchkeeper.accounts.choices import Role
@@ -15,6 +15,14 @@ from watchkeeper.accounts.models import SupportGroup, User
 
 PASSWORD = "correct horse battery staple 42"
 _counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """Argon2 is slow by design (about 0.1 s a hash); tests hash with a fast one instead."""
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with override_settings(PASSWORD_HASHERS=fast):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -47,8 +55,12 @@ def make_user(db: None) -> Callable[..., User]:
 
 @pytest.fixture
 def make_group(db: None) -> Callable[..., SupportGroup]:
-    def make(name: str | None = None, members: tuple[User, ...] = (), **fields: Any) -> SupportGroup:
-        group = actions.create_group(name=name or f"Group {next(_counter)}", acting_user=None, **fields)
+    def make(
+        name: str | None = None, members: tuple[User, ...] = (), **fields: Any
+    ) -> SupportGroup:
+        group = actions.create_group(
+            name=name or f"Group {next(_counter)}", acting_user=None, **fields
+        )
         if members:
             actions.set_members(group, members, acting_user=None)
         return group

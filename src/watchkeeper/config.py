@@ -35,14 +35,17 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{PREFIX}{name} must be true or false, not {raw!r}")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     raw = os.environ.get(PREFIX + name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{PREFIX}{name} must be a whole number, not {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{PREFIX}{name} must be at least {minimum}, not {value}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -103,7 +106,7 @@ def queue_settings(data_dir: Path) -> dict[str, Any]:
         "name": "watchkeeper",
         "immediate": immediate,
         "utc": True,
-        "consumer": {"workers": env_int("WORKERS", 2), "worker_type": "thread"},
+        "consumer": {"workers": env_int("WORKERS", 2, minimum=1), "worker_type": "thread"},
     }
     if not url or url.startswith("sqlite"):
         path = urlparse(url).path if url else str(data_dir / "queue.sqlite3")

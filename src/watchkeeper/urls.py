@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from watchkeeper.api import api
 from watchkeeper.core import views as core_views
@@ -10,6 +12,9 @@ admin.site.site_title = "Watchkeeper"
 urlpatterns = [
     path("", core_views.HomeView.as_view(), name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path(
+        "favicon.ico", RedirectView.as_view(url=static("watchkeeper/favicon.svg"), permanent=True)
+    ),
     path("", include("watchkeeper.accounts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

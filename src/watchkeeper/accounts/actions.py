@@ -23,15 +23,39 @@ from watchkeeper.core import search
 from watchkeeper.core.choices import Channel
 from watchkeeper.core.errors import require_permission
 from watchkeeper.core.history import diff, record_change
-from watchkeeper.core.notifications import notify
+from watchkeeper.core.notifications import KINDS, notify
 
 USER_FIELDS = ("first_name", "last_name", "email", "phone", "job_title", "manager", "is_active")
 GROUP_FIELDS = ("name", "description", "email", "manager", "is_active")
 MAX_TOKEN_DAYS = 3650
+EMAIL_TAKEN = "Another user already has this e-mail address."
 
 
 def _index_user(user: User) -> None:
     search.index(user, " ".join([user.username, user.get_full_name(), user.email, user.job_title]))
+
+
+def _check_password(password: str, user: User, field: str) -> None:
+    """Django's password rules, with the failures reported on ``field``."""
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from None
+
+
+def _clean_user(user: User) -> None:
+    """Validate ``user`` with every problem on its field (the e-mail is unique in any case)."""
+    errors: dict[str, list[str]] = {}
+    try:
+        user.full_clean(exclude=["password"], validate_constraints=False)
+    except ValidationError as error:
+        errors = error.message_dict
+    if user.email and User.objects.filter(email__iexact=user.email).exclude(pk=user.pk).exists():
+        errors.setdefault("email", []).append(EMAIL_TAKEN)
+    if user.pk is not None and user.manager_id == user.pk:
+        errors.setdefault("manager", []).append("A user cannot be their own manager.")
+    if errors:
+        raise ValidationError(errors)
 
 
 def _check_roles(roles: Iterable[str]) -> list[str]:
@@ -56,12 +80,12 @@ def create_user(
     role_list = _check_roles(roles)
     user = User(username=username, email=email, **fields)
     if password is not None:
-        validate_password(password, user)
+        _check_password(password, user, "password")
         user.set_password(password)
     else:
         user.set_unusable_password()
     user.is_staff = Role.ADMINISTRATOR in role_list
-    user.full_clean(exclude=["password"])
+    _clean_user(user)
     with transaction.atomic():
         try:
             user.save()
@@ -91,7 +115,12 @@ def update_user(
         return user
     for name, value in values.items():
         setattr(user, name, value)
-    user.full_clean(exclude=["password"])
+    try:
+        _clean_user(user)
+    except ValidationError:
+        for name, (old, _new) in changes.items():
+            setattr(user, name, old)
+        raise
     with transaction.atomic():
         user.save(update_fields=[*changes])
         record_change(user, action="updated", actor=acting_user, channel=channel, changes=changes)
@@ -104,7 +133,11 @@ def set_roles(
 ) -> User:
     require_permission(acting_user, AccountsPermission.MANAGE_USERS)
     new_roles = _check_roles(roles)
-    if acting_user is not None and user.pk == acting_user.pk and Role.ADMINISTRATOR not in new_roles:
+    if (
+        acting_user is not None
+        and user.pk == acting_user.pk
+        and Role.ADMINISTRATOR not in new_roles
+    ):
         raise ValidationError({"roles": "You cannot remove your own administrator role."})
     old_roles = sorted(user.role_grants.values_list("role", flat=True))
     if old_roles == new_roles:
@@ -140,7 +173,7 @@ def change_password(
         require_permission(acting_user, AccountsPermission.MANAGE_USERS)
     elif acting_user is not None and not user.check_password(old_password or ""):
         raise ValidationError({"old_password": "The current password is not correct."})
-    validate_password(new_password, user)
+    _check_password(new_password, user, "new_password")
     user.set_password(new_password)
     with transaction.atomic():
         user.save(update_fields=["password"])
@@ -159,6 +192,9 @@ def update_notification_settings(
 ) -> None:
     if acting_user.pk != user.pk:
         raise PermissionDenied("Only the user can change their notification preferences.")
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown:
+        raise ValidationError({"kinds": f"Unknown notification kind(s): {', '.join(unknown)}."})
     changes = diff(user, {"notify_by_email": notify_by_email, "notification_settings": kinds})
     if not changes:
         return
@@ -200,7 +236,11 @@ def create_token(
             scope=scope,
             expires_at=expires_at,
         )
-        changes = {"name": (None, token.name), "scope": (None, scope), "expires_at": (None, expires_at)}
+        changes = {
+            "name": (None, token.name),
+            "scope": (None, scope),
+            "expires_at": (None, expires_at),
+        }
         record_change(token, action="created", actor=acting_user, channel=channel, changes=changes)
         notify(
             [user],
@@ -278,5 +318,7 @@ def set_members(
         old_names = sorted(User.objects.filter(pk__in=old_ids).values_list("username", flat=True))
         new_names = sorted(user.username for user in new_members.values())
         changes = {"members": (old_names, new_names)}
-        record_change(group, action="members_changed", actor=acting_user, channel=channel, changes=changes)
+        record_change(
+            group, action="members_changed", actor=acting_user, channel=channel, changes=changes
+        )
     return group

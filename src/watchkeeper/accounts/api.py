@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import EmailStr
 
 from watchkeeper.accounts import actions
 from watchkeeper.accounts.choices import Role
 from watchkeeper.accounts.models import ApiToken, SupportGroup, User
 from watchkeeper.accounts.permissions import AccountsPermission
 from watchkeeper.core import search
-from watchkeeper.core.api import requires
+from watchkeeper.core.api import (
+    MAX_ID,
+    ApiFilterSchema,
+    ApiSchema,
+    EmailOrBlank,
+    caller,
+    requires,
+)
 from watchkeeper.core.choices import Channel
 
 router = Router(tags=["accounts"])
-RoleName = Literal[tuple(Role.values)]  # type: ignore[valid-type]
+USERNAME_PATTERN = r"^[\w.@+-]+$"
 
 
 class GroupRef(Schema):
@@ -59,20 +66,31 @@ class MeOut(UserOut):
     permissions: list[str]
     token_scope: str | None = Field(None, description="Scope of the token used, if any")
 
+    @staticmethod
+    def resolve_permissions(user: User) -> list[str]:
+        return sorted(user.get_all_permissions())
 
-class UserIn(Schema):
-    username: str = Field(..., min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")
-    email: EmailStr | Literal[""] = ""
+    @staticmethod
+    def resolve_token_scope(user: User, context: dict[str, Any]) -> str | None:
+        token = getattr(context["request"], "api_token", None)
+        return token.scope if token else None
+
+
+class UserIn(ApiSchema):
+    username: str = Field(..., min_length=1, max_length=150, pattern=USERNAME_PATTERN)
+    email: EmailOrBlank = ""
     first_name: str = Field("", max_length=150)
     last_name: str = Field("", max_length=150)
     phone: str = Field("", max_length=40)
     job_title: str = Field("", max_length=120)
-    roles: list[RoleName] = Field(default_factory=lambda: [Role.REQUESTER.value])
-    password: str | None = Field(None, description="Leave out to let the user set one by reset")
+    roles: list[Role] = Field(default_factory=lambda: [Role.REQUESTER])
+    password: str | None = Field(
+        None, max_length=4096, description="Leave out to let the user set one by reset"
+    )
 
 
-class UserPatch(Schema):
-    email: EmailStr | Literal[""] | None = None
+class UserPatch(ApiSchema):
+    email: EmailOrBlank | None = None
     first_name: str | None = Field(None, max_length=150)
     last_name: str | None = Field(None, max_length=150)
     phone: str | None = Field(None, max_length=40)
@@ -81,14 +99,14 @@ class UserPatch(Schema):
     is_active: bool | None = None
 
 
-class RolesIn(Schema):
-    roles: list[RoleName]
+class RolesIn(ApiSchema):
+    roles: list[Role]
 
 
-class UserFilter(FilterSchema):
+class UserFilter(ApiFilterSchema):
     q: str | None = Field(None, description="Words in the name, username, e-mail or title")
-    role: RoleName | None = None
-    group: int | None = Field(None, description="Support group id")
+    role: Role | None = None
+    group: int | None = Field(None, ge=1, le=MAX_ID, description="Support group id")
     is_active: bool | None = None
 
 
@@ -110,26 +128,26 @@ class GroupOut(Schema):
         return [user.username for user in group.members.all()]
 
 
-class GroupIn(Schema):
+class GroupIn(ApiSchema):
     name: str = Field(..., min_length=1, max_length=100)
     description: str = ""
-    email: EmailStr | Literal[""] = ""
+    email: EmailOrBlank = ""
     manager: str | None = Field(None, description="Username of the group's manager")
 
 
-class GroupPatch(Schema):
+class GroupPatch(ApiSchema):
     name: str | None = Field(None, min_length=1, max_length=100)
     description: str | None = None
-    email: EmailStr | Literal[""] | None = None
+    email: EmailOrBlank | None = None
     manager: str | None = None
     is_active: bool | None = None
 
 
-class MembersIn(Schema):
+class MembersIn(ApiSchema):
     members: list[str] = Field(..., description="Usernames; replaces the current members")
 
 
-class GroupFilter(FilterSchema):
+class GroupFilter(ApiFilterSchema):
     q: str | None = None
     is_active: bool | None = None
 
@@ -145,7 +163,7 @@ class TokenOut(Schema):
     last_used_at: dt.datetime | None
 
 
-class TokenIn(Schema):
+class TokenIn(ApiSchema):
     name: str = Field(..., min_length=1, max_length=100)
     scope: Literal["read", "write"] = "read"
     expires_in_days: int | None = Field(None, ge=1, le=actions.MAX_TOKEN_DAYS)
@@ -166,43 +184,45 @@ def _user_by_name(username: str | None, field: str) -> User | None:
     return user
 
 
+def _user_or_404(users: QuerySet[User], username: str) -> User:
+    """The user named in the path; a name no user could have is simply not found."""
+    if not re.fullmatch(USERNAME_PATTERN, username):
+        raise Http404
+    return get_object_or_404(users, username=username)
+
+
 def _users() -> QuerySet[User]:
     return User.objects.select_related("manager").prefetch_related("support_groups", "role_grants")
 
 
 @router.get("/me", response=MeOut, operation_id="get_me", summary="The caller")
-def get_me(request: HttpRequest) -> dict[str, Any]:
-    user: User = request.auth  # type: ignore[attr-defined]
-    token = getattr(request, "api_token", None)
-    data = MeOut.from_orm(user).dict()
-    data["permissions"] = sorted(user.get_all_permissions())
-    data["token_scope"] = token.scope if token else None
-    return data
+def get_me(request: HttpRequest) -> User:
+    return caller(request)
 
 
 @router.get("/me/tokens", response=list[TokenOut], operation_id="list_my_tokens")
 def list_my_tokens(request: HttpRequest) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user=request.auth)  # type: ignore[misc]
+    return ApiToken.objects.filter(user=caller(request))
 
 
 @router.post("/me/tokens", response={201: NewTokenOut}, operation_id="create_my_token")
-def create_my_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
+def create_my_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
     token, secret = actions.create_token(
-        request.auth,  # type: ignore[arg-type]
+        caller(request),
         name=payload.name,
         scope=payload.scope,
         expires_in_days=payload.expires_in_days,
-        acting_user=request.auth,  # type: ignore[arg-type]
+        acting_user=caller(request),
         channel=Channel.API,
     )
-    return 201, {**TokenOut.from_orm(token).dict(), "token": secret}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": secret})
 
 
 @router.delete("/me/tokens/{token_id}", response={204: None}, operation_id="revoke_my_token")
-def revoke_my_token(request: HttpRequest, token_id: int) -> tuple[int, None]:
-    token = get_object_or_404(ApiToken, pk=token_id, user=request.auth)
-    actions.revoke_token(token, acting_user=request.auth, channel=Channel.API)  # type: ignore[arg-type]
-    return 204, None
+def revoke_my_token(request: HttpRequest, token_id: int) -> Status[None]:
+    token = get_object_or_404(ApiToken, pk=token_id, user=caller(request))
+    actions.revoke_token(token, acting_user=caller(request), channel=Channel.API)
+    return Status(204, None)
 
 
 @router.get("/users", response=list[UserOut], operation_id="list_users")
@@ -221,37 +241,37 @@ def list_users(request: HttpRequest, filters: Query[UserFilter]) -> QuerySet[Use
 
 @router.post("/users", response={201: UserOut}, operation_id="create_user")
 @requires(AccountsPermission.MANAGE_USERS)
-def create_user(request: HttpRequest, payload: UserIn) -> tuple[int, User]:
+def create_user(request: HttpRequest, payload: UserIn) -> Status[User]:
     data = payload.dict()
-    user = actions.create_user(acting_user=request.auth, channel=Channel.API, **data)  # type: ignore[arg-type]
-    return 201, _users().get(pk=user.pk)
+    user = actions.create_user(acting_user=caller(request), channel=Channel.API, **data)
+    return Status(201, _users().get(pk=user.pk))
 
 
 @router.get("/users/{username}", response=UserOut, operation_id="get_user")
 @requires(AccountsPermission.VIEW_DIRECTORY)
 def get_user(request: HttpRequest, username: str) -> User:
-    return get_object_or_404(_users(), username=username)
+    return _user_or_404(_users(), username)
 
 
 @router.patch("/users/{username}", response=UserOut, operation_id="update_user")
 @requires(AccountsPermission.MANAGE_USERS)
 def update_user(request: HttpRequest, username: str, payload: UserPatch) -> User:
-    user = get_object_or_404(User, username=username)
+    user = _user_or_404(User.objects.all(), username)
     values = payload.dict(exclude_unset=True)
     if "manager" in values:
         values["manager"] = _user_by_name(values["manager"], "manager")
     for key in ("first_name", "last_name", "phone", "job_title", "email", "is_active"):
         if key in values and values[key] is None:
             del values[key]
-    actions.update_user(user, acting_user=request.auth, channel=Channel.API, **values)  # type: ignore[arg-type]
+    actions.update_user(user, acting_user=caller(request), channel=Channel.API, **values)
     return _users().get(pk=user.pk)
 
 
 @router.put("/users/{username}/roles", response=UserOut, operation_id="set_user_roles")
 @requires(AccountsPermission.MANAGE_USERS)
 def set_user_roles(request: HttpRequest, username: str, payload: RolesIn) -> User:
-    user = get_object_or_404(User, username=username)
-    actions.set_roles(user, payload.roles, acting_user=request.auth, channel=Channel.API)  # type: ignore[arg-type]
+    user = _user_or_404(User.objects.all(), username)
+    actions.set_roles(user, payload.roles, acting_user=caller(request), channel=Channel.API)
     return _users().get(pk=user.pk)
 
 
@@ -273,11 +293,11 @@ def list_groups(request: HttpRequest, filters: Query[GroupFilter]) -> QuerySet[S
 
 @router.post("/groups", response={201: GroupOut}, operation_id="create_group")
 @requires(AccountsPermission.MANAGE_GROUPS)
-def create_group(request: HttpRequest, payload: GroupIn) -> tuple[int, SupportGroup]:
+def create_group(request: HttpRequest, payload: GroupIn) -> Status[SupportGroup]:
     data = payload.dict()
     data["manager"] = _user_by_name(data.pop("manager"), "manager")
-    group = actions.create_group(acting_user=request.auth, channel=Channel.API, **data)  # type: ignore[arg-type]
-    return 201, _groups().get(pk=group.pk)
+    group = actions.create_group(acting_user=caller(request), channel=Channel.API, **data)
+    return Status(201, _groups().get(pk=group.pk))
 
 
 @router.get("/groups/{group_id}", response=GroupOut, operation_id="get_group")
@@ -290,10 +310,12 @@ def get_group(request: HttpRequest, group_id: int) -> SupportGroup:
 @requires(AccountsPermission.MANAGE_GROUPS)
 def update_group(request: HttpRequest, group_id: int, payload: GroupPatch) -> SupportGroup:
     group = get_object_or_404(SupportGroup, pk=group_id)
-    values = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None or k == "manager"}
+    values = {
+        k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None or k == "manager"
+    }
     if "manager" in values:
         values["manager"] = _user_by_name(values["manager"], "manager")
-    actions.update_group(group, acting_user=request.auth, channel=Channel.API, **values)  # type: ignore[arg-type]
+    actions.update_group(group, acting_user=caller(request), channel=Channel.API, **values)
     return _groups().get(pk=group.pk)
 
 
@@ -302,5 +324,7 @@ def update_group(request: HttpRequest, group_id: int, payload: GroupPatch) -> Su
 def set_group_members(request: HttpRequest, group_id: int, payload: MembersIn) -> SupportGroup:
     group = get_object_or_404(SupportGroup, pk=group_id)
     members = [_user_by_name(name, "members") for name in payload.members]
-    actions.set_members(group, [m for m in members if m], acting_user=request.auth, channel=Channel.API)  # type: ignore[arg-type]
+    actions.set_members(
+        group, [m for m in members if m], acting_user=caller(request), channel=Channel.API
+    )
     return _groups().get(pk=group.pk)

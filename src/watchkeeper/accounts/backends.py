@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from watchkeeper.accounts import lockout
 from watchkeeper.accounts.choices import Role
-from watchkeeper.core.permissions import granted_to
+from watchkeeper.core.permissions import all_permissions, granted_to
 
 
 class RoleBackend(ModelBackend):
@@ -22,8 +22,8 @@ class RoleBackend(ModelBackend):
         password: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        if username is None or password is None:
-            return None
+        if username is None or password is None or "\x00" in username:
+            return None  # no username holds a NUL character (and PostgreSQL cannot compare one)
         if lockout.is_locked(username):
             return None
         user = super().authenticate(request, username=username, password=password, **kwargs)
@@ -36,6 +36,8 @@ class RoleBackend(ModelBackend):
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous:
             return set()
+        if Role.ADMINISTRATOR in user_obj.roles:
+            return set(all_permissions())
         return set(granted_to(user_obj.roles))
 
     def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:

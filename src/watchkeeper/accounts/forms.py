@@ -1,14 +1,19 @@
+"""Forms of the login, password and profile pages; saving goes through ``accounts.actions``."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from watchkeeper.accounts import lockout
+from watchkeeper.accounts import actions, lockout
 from watchkeeper.accounts.actions import MAX_TOKEN_DAYS
 from watchkeeper.accounts.choices import TokenScope
+from watchkeeper.accounts.models import User
 from watchkeeper.core.notifications import KINDS
 
 
@@ -18,12 +23,43 @@ class LoginForm(AuthenticationForm):
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")
         if username and lockout.is_locked(username):
-            raise forms.ValidationError(
-                "Too many failed logins. Try again in %(minutes)s minutes or reset your password.",
-                code="locked",
-                params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
-            )
-        return super().clean()
+            raise self.locked_error()
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            # The failure that reaches the limit says so at once, not on the next try.
+            if username and lockout.is_locked(username):
+                raise self.locked_error() from None
+            raise
+
+    @staticmethod
+    def locked_error() -> forms.ValidationError:
+        return forms.ValidationError(
+            "Too many failed logins: this account is locked for %(minutes)s minutes. "
+            "Try again later or reset your password.",
+            code="locked",
+            params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
+        )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form, but it also reaches accounts created without a password.
+
+    ``actions.create_user`` leaves such accounts an unusable password and a reset is how their
+    owners choose their first one; Django's form would silently send them nothing.
+    """
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        matches = User._default_manager.filter(email__iexact=email, is_active=True)
+        return (user for user in matches if user.email.casefold() == email.casefold())
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    """The form behind a password reset link; it saves through ``actions.change_password``."""
+
+    def save(self, commit: bool = True) -> Any:
+        actions.change_password(self.user, self.cleaned_data["new_password1"], acting_user=None)
+        return self.user
 
 
 class TokenForm(forms.Form):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -32,7 +34,7 @@ class User(Historied, AbstractUser):
     notify_by_email = models.BooleanField(default=True)
     notification_settings = models.JSONField(default=dict, blank=True)
 
-    objects = WatchkeeperUserManager()
+    objects: ClassVar[WatchkeeperUserManager] = WatchkeeperUserManager()
 
     class Meta:
         constraints = [

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 
 from django.utils import timezone
 
 from watchkeeper.accounts.models import ApiToken
 
-TOKEN_START = "wk_"
+PREFIX_PATTERN = re.compile(r"[0-9a-f]{12}")
+TOKEN_START = "wk_"  # noqa: S105 (a prefix, not a secret)
 
 
 def new_secret() -> tuple[str, str, str]:
@@ -30,6 +32,8 @@ def find_usable(token: str) -> ApiToken | None:
     if len(parts) < 3 or not token.startswith(TOKEN_START):
         return None
     prefix = parts[1]
+    if not PREFIX_PATTERN.fullmatch(prefix):
+        return None
     candidate = (
         ApiToken.objects.usable()
         .select_related("user")

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from watchkeeper.accounts import views
+from watchkeeper.accounts.forms import PasswordResetForm, SetPasswordForm
 
 urlpatterns = [
     path("login/", views.WatchkeeperLoginView.as_view(), name="login"),
@@ -15,6 +16,7 @@ urlpatterns = [
         "password-reset/",
         auth_views.PasswordResetView.as_view(
             template_name="accounts/password_reset.html",
+            form_class=PasswordResetForm,
             email_template_name="accounts/email/password_reset.txt",
             subject_template_name="accounts/email/password_reset_subject.txt",
         ),
@@ -28,7 +30,7 @@ urlpatterns = [
     path(
         "password-reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_reset_confirm.html"
+            template_name="accounts/password_reset_confirm.html", form_class=SetPasswordForm
         ),
         name="password_reset_confirm",
     ),

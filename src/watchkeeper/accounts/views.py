@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import get_user, update_session_auth_hash
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.views import View
 
 from watchkeeper.accounts import actions
+from watchkeeper.accounts.choices import Role
 from watchkeeper.accounts.forms import LoginForm, NotificationForm, PasswordChangeForm, TokenForm
 from watchkeeper.accounts.models import ApiToken, User
+from watchkeeper.core.notifications import KINDS
 
 
 class WatchkeeperLoginView(LoginView):
@@ -25,13 +28,16 @@ class WatchkeeperLoginView(LoginView):
 
 
 def _user(request: HttpRequest) -> User:
-    user = request.user
+    """The user itself, not the lazy proxy ``request.user``: actions use ``type(user)``."""
+    user = get_user(request)
     assert isinstance(user, User)
     return user
 
 
 def _profile(request: HttpRequest, status: int = 200, **forms: Any) -> HttpResponse:
     user = _user(request)
+    if status == 400:
+        messages.error(request, "Nothing was saved: correct the fields marked below.")
     context = {
         "password_form": forms.get("password_form") or PasswordChangeForm(),
         "token_form": forms.get("token_form") or TokenForm(),
@@ -43,8 +49,14 @@ def _profile(request: HttpRequest, status: int = 200, **forms: Any) -> HttpRespo
         "tokens": ApiToken.objects.filter(user=user),
         "new_token": forms.get("new_token"),
         "groups": user.support_groups.all(),
+        "role_labels": [Role(role).label for role in sorted(user.roles)],
+        "required_kinds": [kind for kind in KINDS.values() if not kind.optional],
+        "api_base": request.build_absolute_uri("/").rstrip("/"),
     }
-    return render(request, "accounts/profile.html", context, status=status)
+    response = render(request, "accounts/profile.html", context, status=status)
+    # The page may carry a new token's secret: no browser or proxy may keep a copy.
+    add_never_cache_headers(response)
+    return response
 
 
 def _apply_errors(form: Any, error: ValidationError) -> None:

@@ -1,28 +1,104 @@
 """The REST API at ``/api/v1/``: authentication, error format and conventions every router reuses.
 
-Conventions: lists take ``limit`` and ``offset`` and answer ``{"count": N, "items": [...]}``; filters
-are query parameters declared in a ``FilterSchema``; every error answers ``{"detail": "..."}`` naming
-the field and the rule; each operation declares the permission it needs with ``@requires``.
+Conventions: lists take ``limit`` and ``offset`` and answer ``{"count": N, "items": [...]}``
+(``Pagination``); request bodies are ``ApiSchema`` classes and filters ``ApiFilterSchema`` ones
+(query parameters); every error answers ``{"detail": "..."}`` naming the field and the rule, never
+a 500 for bad input; each operation declares the permission it needs with ``@requires``.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
+import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    ObjectDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
+from django.core.validators import validate_email
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import Field, FilterSchema, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as SchemaError
+from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer, SessionAuth
+from pydantic import AfterValidator, WithJsonSchema, field_validator
+from pydantic_core import PydanticCustomError
 
 from watchkeeper import __version__
+from watchkeeper.accounts.models import User
 from watchkeeper.accounts.tokens import find_usable
 from watchkeeper.core.errors import Conflict
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+#: The largest id or offset a request may name: any larger overflows the database's integers.
+MAX_ID = 2**63 - 1
+MAX_OFFSET = 10**9
+logger = logging.getLogger(__name__)
+
+
+def _refuse_nul(value: Any) -> Any:
+    """PostgreSQL cannot store NUL characters and SQLite would keep them silently: refuse them."""
+    texts = value if isinstance(value, list | tuple | set) else [value]
+    if any(isinstance(text, str) and "\x00" in text for text in texts):
+        raise PydanticCustomError("nul_character", "Text must not contain NUL (0x00) characters")
+    return value
+
+
+class ApiSchema(Schema):
+    """Base of every request body: no text field may hold a NUL character."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return _refuse_nul(value)
+
+
+class ApiFilterSchema(FilterSchema):
+    """Base of every list's query filters: no text may hold a NUL character."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return _refuse_nul(value)
+
+
+def _email_or_blank(value: str) -> str:
+    value = value.strip()
+    if value:
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise PydanticCustomError(
+                "email", "Enter a valid e-mail address, or an empty string for none"
+            ) from None
+    return value
+
+
+#: An e-mail address checked by the same rule as the forms, or "" for none.
+EmailOrBlank = Annotated[
+    str,
+    Field(max_length=254),
+    AfterValidator(_email_or_blank),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
+]
+
+
+class Pagination(LimitOffsetPagination):
+    """``?limit=&offset=`` answered as ``{"count": N, "items": [...]}``, with a bounded offset."""
+
+    class Input(Schema):
+        limit: int = Field(
+            settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT
+        )
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class BearerTokenAuth(HttpBearer):
@@ -56,16 +132,27 @@ api = NinjaAPI(
 )
 
 
+def caller(request: HttpRequest) -> User:
+    """The authenticated user of an API request (set by the token or the session)."""
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return user
+
+
 def requires(permission: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare the permission an operation needs; answers 403 when the caller lacks it."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            if not request.auth.has_perm(permission):  # type: ignore[attr-defined]
+            if not caller(request).has_perm(permission):
                 raise PermissionDenied(f"This needs the permission {permission!r}.")
             return view(request, *args, **kwargs)
 
+        # Ninja reads the parameters' types from the signature and resolves string annotations
+        # (``from __future__ import annotations``) in the wrapper's module; give it the view's
+        # own signature, resolved where the view was written.
+        guarded.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]
         guarded.required_permission = permission  # type: ignore[attr-defined]
         return guarded
 
@@ -77,8 +164,11 @@ def error(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpR
 
 
 def _describe_schema_error(item: dict[str, Any]) -> str:
-    location = ".".join(str(part) for part in item.get("loc", ()) if part not in ("body", "payload"))
-    return f"{location or 'request'}: {item.get('msg', 'invalid')}"
+    """``field: rule`` for one error; a body's location is (body, parameter name, field…)."""
+    location = [str(part) for part in item.get("loc", ())]
+    if location[:1] == ["body"]:
+        location = location[2:] or ["body"]
+    return f"{'.'.join(location) or 'request'}: {item.get('msg', 'invalid')}"
 
 
 @api.exception_handler(SchemaError)
@@ -91,9 +181,23 @@ def on_schema_error(request: HttpRequest, exc: SchemaError) -> HttpResponse:
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     if hasattr(exc, "error_dict"):
         fields = {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
-        detail = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in fields.items())
+        detail = "; ".join(
+            " ".join(msgs) if field == NON_FIELD_ERRORS else f"{field}: {' '.join(msgs)}"
+            for field, msgs in fields.items()
+        )
         return error(request, 400, detail, errors=fields)
     return error(request, 400, " ".join(exc.messages))
+
+
+@api.exception_handler(DataError)
+def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """A value the database cannot store (out of range, NUL characters): the caller's mistake.
+
+    The schemas refuse such values first, naming the field; this is the safety net."""
+    logger.warning(
+        "API request %s %s refused by the database: %s", request.method, request.path, exc
+    )
+    return error(request, 400, "A value in the request cannot be stored (too large or invalid).")
 
 
 @api.exception_handler(PermissionDenied)

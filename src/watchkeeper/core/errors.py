@@ -19,7 +19,7 @@ class Conflict(Exception):
 
 
 def require_permission(user: Any, permission: str) -> None:
-    """Raise PermissionDenied unless ``user`` holds ``permission``; ``None`` is the system itself."""
+    """Raise PermissionDenied unless ``user`` holds ``permission``; ``None`` is the system."""
     if user is None:
         return
     if not user.has_perm(permission):

@@ -87,8 +87,8 @@ def record_change(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_change must run inside transaction.atomic with the change")
-    model = type(obj)
-    head = model.objects.select_for_update().values("history_length", "history_hash")
+    model = obj._meta.model  # not type(obj): request.user is a lazy proxy
+    head = model._default_manager.select_for_update().values("history_length", "history_hash")
     current = head.get(pk=obj.pk)
     user = actor if getattr(actor, "is_authenticated", False) else None
     entry = HistoryEntry(
@@ -100,13 +100,17 @@ def record_change(
         actor_label=actor_label or (user.get_username() if user else "system"),
         channel=str(channel),
         action=action,
-        changes={field: {"old": jsonable(old), "new": jsonable(new)} for field, (old, new) in (changes or {}).items()},
+        changes={
+            field: {"old": jsonable(old), "new": jsonable(new)}
+            for field, (old, new) in (changes or {}).items()
+        },
         prev_hash=current["history_hash"],
     )
     entry.changes = json.loads(json.dumps(entry.changes))
     entry.hash = entry_hash(entry)
     entry.save()
-    model.objects.filter(pk=obj.pk).update(history_length=entry.sequence, history_hash=entry.hash)
+    head_fields = {"history_length": entry.sequence, "history_hash": entry.hash}
+    model._default_manager.filter(pk=obj.pk).update(**head_fields)
     obj.history_length, obj.history_hash = entry.sequence, entry.hash
     return entry
 
@@ -122,7 +126,7 @@ def diff(obj: models.Model, new_values: Mapping[str, Any]) -> dict[str, tuple[An
 
 def history_of(obj: models.Model) -> models.QuerySet[HistoryEntry]:
     return HistoryEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk)
+        content_type=ContentType.objects.get_for_model(obj._meta.model), object_id=str(obj.pk)
     ).order_by("sequence")
 
 
@@ -153,7 +157,7 @@ def _check_chain(key: str, entries: list[HistoryEntry]) -> Iterator[ChainProblem
 
 def _entries_by_record() -> Iterator[tuple[str, list[HistoryEntry]]]:
     rows = HistoryEntry.objects.order_by("content_type_id", "object_id", "sequence")
-    key, chain = "", []
+    key, chain = "", list[HistoryEntry]()
     for entry in rows.iterator(chunk_size=2000):
         entry_key = record_key(entry)
         if entry_key != key and chain:
@@ -170,7 +174,7 @@ def verify_history() -> list[ChainProblem]:
     problems: list[ChainProblem] = []
     heads: dict[str, tuple[int, str]] = {}
     for model in historied_models():
-        for pk, length, head_hash in model.objects.values_list(
+        for pk, length, head_hash in model._default_manager.values_list(
             "pk", "history_length", "history_hash"
         ).iterator():
             heads[f"{model._meta.app_label}.{model._meta.model_name}:{pk}"] = (length, head_hash)

@@ -1,4 +1,4 @@
-"""Security headers Django does not set itself: the content security policy and a permissions policy."""
+"""Security headers Django does not set itself: content security and permissions policies."""
 
 from __future__ import annotations
 

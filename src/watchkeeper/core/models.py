@@ -57,7 +57,9 @@ class HistoryEntry(models.Model):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # The id stays when the user is deleted: it is part of the entry's hash (see history.py);
+        # ``actor_label`` keeps the name, so read that rather than ``actor`` for display.
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
     )
@@ -104,7 +106,9 @@ class SearchEntry(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["content_type", "object_id"], name="search_unique_object")
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"], name="search_unique_object"
+            )
         ]
         verbose_name_plural = "search entries"
 

@@ -44,9 +44,9 @@ register_kind(
 
 def wants(user: Any, kind: str) -> bool:
     """Whether ``user`` should get a notification of ``kind`` by e-mail."""
+    declared = KINDS[kind]  # an unregistered kind is a mistake, whoever the user is
     if not (user.is_active and user.email):
         return False
-    declared = KINDS[kind]
     if not declared.optional:
         return True
     return bool(user.notify_by_email and user.notification_settings.get(kind, True))
@@ -68,8 +68,8 @@ def notify(
     return count
 
 
-@job
+@job(retries=3, retry_delay=60)
 def send_email(recipients: list[str], subject: str, body: str) -> int:
-    """Send one plain-text e-mail; raises on SMTP failure so Huey can retry it."""
+    """Send one plain-text e-mail; raises on SMTP failure so Huey retries it (3 times)."""
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
     return message.send()

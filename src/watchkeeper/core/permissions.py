@@ -11,6 +11,7 @@ import importlib
 from collections.abc import Iterable
 from enum import StrEnum
 from functools import cache
+from types import ModuleType
 
 from django.apps import apps
 
@@ -23,16 +24,32 @@ class CorePermission(StrEnum):
     VERIFY_AUDIT_TRAIL = "core.verify_audit_trail"
 
 
-@cache
-def all_grants() -> dict[str, frozenset[str]]:
-    collected: dict[str, set[str]] = {}
+def _permission_modules() -> list[ModuleType]:
+    modules = []
     for config in apps.get_app_configs():
         try:
-            module = importlib.import_module(f"{config.name}.permissions")
+            modules.append(importlib.import_module(f"{config.name}.permissions"))
         except ModuleNotFoundError as error:
             if error.name != f"{config.name}.permissions":
                 raise
-            continue
+    return modules
+
+
+@cache
+def all_permissions() -> frozenset[str]:
+    """Every permission any app declares (the members of its ``StrEnum`` classes)."""
+    declared: set[str] = set()
+    for module in _permission_modules():
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, StrEnum) and value is not StrEnum:
+                declared.update(str(member) for member in value)
+    return frozenset(declared)
+
+
+@cache
+def all_grants() -> dict[str, frozenset[str]]:
+    collected: dict[str, set[str]] = {}
+    for module in _permission_modules():
         for role, permissions in getattr(module, "GRANTS", {}).items():
             collected.setdefault(str(role), set()).update(str(p) for p in permissions)
     return {role: frozenset(perms) for role, perms in collected.items()}

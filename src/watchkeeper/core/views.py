@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from watchkeeper import __version__
 from watchkeeper.core.health import database_status, queue_status
 from watchkeeper.core.navigation import home_for
+from watchkeeper.core.permissions import CorePermission
+
+logger = logging.getLogger(__name__)
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -25,6 +30,12 @@ class HomeView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["home"] = home_for(self.request.user)
         return context
+
+
+class WorkspaceRequiredMixin(PermissionRequiredMixin):
+    """For pages only staff may see: anonymous users go to login, a requester gets a 403 page."""
+
+    permission_required = CorePermission.USE_WORKSPACE
 
 
 @never_cache
@@ -52,11 +63,35 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     )
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's own CSRF page uses inline styles, which our CSP blocks; this one explains."""
+    return _error_page(
+        request,
+        403,
+        "Form expired",
+        "The form could not be checked: it was open too long, or cookies are blocked. "
+        "Reload the page and try again.",
+    )
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error_page(request, 404, "Not found", "There is no page at this address.")
 
 
+FALLBACK_500 = (
+    '<!DOCTYPE html><html lang="en"><title>Server error</title>'
+    "<h1>Something went wrong</h1><p>The error was logged. Please try again later.</p></html>"
+)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _error_page(
-        request, 500, "Something went wrong", "The error was logged. Please try again later."
-    )
+    """Rendered without the request, so a broken database or context processor cannot break it."""
+    message = "The error was logged. Please try again later."
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=500)
+    try:
+        body = loader.get_template("500.html").render()
+    except Exception:
+        logger.exception("The 500 page could not be rendered")
+        body = FALLBACK_500
+    return HttpResponseServerError(body)
