@@ -24,6 +24,7 @@ from watchkeeper.core.choices import Channel
 from watchkeeper.core.errors import require_permission
 from watchkeeper.core.history import diff, record_change
 from watchkeeper.core.notifications import KINDS, notify
+from watchkeeper.core.records import update_fields
 
 USER_FIELDS = ("first_name", "last_name", "email", "phone", "job_title", "manager", "is_active")
 GROUP_FIELDS = ("name", "description", "email", "manager", "is_active")
@@ -31,8 +32,12 @@ MAX_TOKEN_DAYS = 3650
 EMAIL_TAKEN = "Another user already has this e-mail address."
 
 
-def _index_user(user: User) -> None:
-    search.index(user, " ".join([user.username, user.get_full_name(), user.email, user.job_title]))
+def _user_text(user: User) -> str:
+    return " ".join([user.username, user.get_full_name(), user.email, user.job_title])
+
+
+def _group_text(group: SupportGroup) -> str:
+    return f"{group.name} {group.description}"
 
 
 def _check_password(password: str, user: User, field: str) -> None:
@@ -96,7 +101,7 @@ def create_user(
         changes = {name: (None, value) for name, value in values.items()}
         changes["roles"] = (None, role_list)
         record_change(user, action="created", actor=acting_user, channel=channel, changes=changes)
-        _index_user(user)
+        search.index(user, _user_text(user))
     user.forget_roles()
     return user
 
@@ -105,26 +110,17 @@ def update_user(
     user: User, *, acting_user: User | None, channel: str = Channel.WEB, **values: Any
 ) -> User:
     require_permission(acting_user, AccountsPermission.MANAGE_USERS)
-    unknown = set(values) - set(USER_FIELDS)
-    if unknown:
-        raise ValidationError({field: "This field cannot be changed here." for field in unknown})
     if acting_user is not None and user.pk == acting_user.pk and values.get("is_active") is False:
         raise ValidationError({"is_active": "You cannot deactivate your own account."})
-    changes = diff(user, values)
-    if not changes:
-        return user
-    for name, value in values.items():
-        setattr(user, name, value)
-    try:
-        _clean_user(user)
-    except ValidationError:
-        for name, (old, _new) in changes.items():
-            setattr(user, name, old)
-        raise
-    with transaction.atomic():
-        user.save(update_fields=[*changes])
-        record_change(user, action="updated", actor=acting_user, channel=channel, changes=changes)
-        _index_user(user)
+    update_fields(
+        user,
+        values,
+        allowed=USER_FIELDS,
+        acting_user=acting_user,
+        channel=channel,
+        clean=_clean_user,
+        search_text=_user_text,
+    )
     return user
 
 
@@ -274,7 +270,7 @@ def create_group(
         group.save()
         changes = {key: (None, getattr(group, key)) for key in ("name", *fields)}
         record_change(group, action="created", actor=acting_user, channel=channel, changes=changes)
-        search.index(group, f"{group.name} {group.description}")
+        search.index(group, _group_text(group))
     return group
 
 
@@ -282,19 +278,14 @@ def update_group(
     group: SupportGroup, *, acting_user: User | None, channel: str = Channel.WEB, **values: Any
 ) -> SupportGroup:
     require_permission(acting_user, AccountsPermission.MANAGE_GROUPS)
-    unknown = set(values) - set(GROUP_FIELDS)
-    if unknown:
-        raise ValidationError({field: "This field cannot be changed here." for field in unknown})
-    changes = diff(group, values)
-    if not changes:
-        return group
-    for key, value in values.items():
-        setattr(group, key, value)
-    group.full_clean()
-    with transaction.atomic():
-        group.save(update_fields=[*changes])
-        record_change(group, action="updated", actor=acting_user, channel=channel, changes=changes)
-        search.index(group, f"{group.name} {group.description}")
+    update_fields(
+        group,
+        values,
+        allowed=GROUP_FIELDS,
+        acting_user=acting_user,
+        channel=channel,
+        search_text=_group_text,
+    )
     return group
 
 

@@ -1,0 +1,48 @@
+"""The shared shape of an update action: check the fields, validate, save, record, re-index."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from watchkeeper.core import search
+from watchkeeper.core.history import diff, record_change
+
+
+def update_fields(
+    obj: Any,
+    values: Mapping[str, Any],
+    *,
+    allowed: Collection[str],
+    acting_user: Any,
+    channel: str,
+    clean: Callable[[Any], None] | None = None,
+    search_text: Callable[[Any], str] | None = None,
+) -> dict[str, tuple[Any, Any]]:
+    """Change ``obj``'s ``values`` in one transaction with their history entry; return the changes.
+
+    Nothing is saved when validation fails, and ``obj`` is left as it was.
+    """
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValidationError({field: "This field cannot be changed here." for field in unknown})
+    changes = diff(obj, values)
+    if not changes:
+        return changes
+    for name, value in values.items():
+        setattr(obj, name, value)
+    try:
+        (clean or models.Model.full_clean)(obj)
+    except ValidationError:
+        for name, (old, _new) in changes.items():
+            setattr(obj, name, old)
+        raise
+    with transaction.atomic():
+        obj.save(update_fields=[*changes])
+        record_change(obj, action="updated", actor=acting_user, channel=channel, changes=changes)
+        if search_text is not None:
+            search.index(obj, search_text(obj))
+    return changes
