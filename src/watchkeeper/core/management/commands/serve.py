@@ -39,6 +39,8 @@ def web_command(bind: str, workers: int, threads: int) -> list[str]:
         "-",
         "--graceful-timeout",
         "10",
+        # Its default socket path is one per user, shared by every instance on the host.
+        "--no-control-socket",
     ]
 
 
