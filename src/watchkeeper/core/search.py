@@ -23,11 +23,20 @@ MAX_WORDS = 12
 
 
 def index(obj: models.Model, text: str) -> None:
-    """Store (or replace) the searchable text of ``obj``; the action that changed it calls this."""
-    SearchEntry.objects.update_or_create(
+    """Store (or replace) the searchable text of ``obj``; the action that changed it calls this.
+
+    One upsert statement (INSERT … ON CONFLICT DO UPDATE) on both databases.
+    """
+    entry = SearchEntry(
         content_type=ContentType.objects.get_for_model(obj._meta.model),
         object_id=str(obj.pk),
-        defaults={"text": text},
+        text=text,
+    )
+    SearchEntry.objects.bulk_create(
+        [entry],
+        update_conflicts=True,
+        unique_fields=["content_type", "object_id"],
+        update_fields=["text"],
     )
 
 
