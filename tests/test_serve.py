@@ -31,6 +31,13 @@ def wait_for_health(url: str, seconds: float) -> dict[str, str]:
             time.sleep(0.3)
 
 
+def wait_for_line(path: Path, text: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while text not in path.read_text():
+        assert time.monotonic() < deadline, f"{text!r} never appeared in {path.read_text()}"
+        time.sleep(0.3)
+
+
 def test_serve_answers_health_checks_and_stops_cleanly(tmp_path: Path) -> None:
     # given a migrated data directory of its own (SQLite: this tests the command, not a database)
     env = {key: value for key, value in os.environ.items() if not key.startswith("WATCHKEEPER_")}
@@ -38,23 +45,26 @@ def test_serve_answers_health_checks_and_stops_cleanly(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "watchkeeper"]
     subprocess.run([*command, "migrate", "-v", "0"], env=env, check=True, timeout=120)
     port = free_port()
+    log_path = tmp_path / "serve.log"
     # when
-    server = subprocess.Popen(
-        [*command, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [*command, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     try:
         health = wait_for_health(f"http://127.0.0.1:{port}/healthz", seconds=60)
+        wait_for_line(log_path, "Huey consumer started", seconds=60)
         # then
         assert health["database"] == "ok"
         assert health["queue"] == "ok"
     finally:
         server.send_signal(signal.SIGTERM)
-        # The web server and the worker share this pipe: it closes only when all have exited.
-        output, _ = server.communicate(timeout=60)
+        server.wait(timeout=60)
+    output = log_path.read_text()
     assert server.returncode == 0, output
     assert "with a job worker in this command" in output
-    assert "Huey consumer started" in output
+    assert "Shutting down: Master" in output

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "watchkeeper.core",
     "watchkeeper.accounts",
     "watchkeeper.cmdb",
+    "watchkeeper.incidents",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +159,12 @@ else:
     EMAIL_FILE_PATH = str(DATA_DIR / "outbox")
 
 HUEY = queue_settings(DATA_DIR)
+
+# Incidents: a resolved incident closes itself after this many days (the caller may reopen it
+# until then); attachments up to this size.
+INCIDENT_AUTO_CLOSE_DAYS = env_int("INCIDENT_AUTO_CLOSE_DAYS", 7, minimum=1)
+ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 20, minimum=1)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 NINJA_PAGINATION_CLASS = "watchkeeper.core.api.Pagination"  # limit/offset, bounded offset
 NINJA_PAGINATION_MAX_LIMIT = 500

@@ -68,6 +68,20 @@ def notify(
     return count
 
 
+def notify_addresses(
+    addresses: Iterable[str], *, subject: str, template: str, context: dict[str, Any]
+) -> int:
+    """Queue one e-mail per address (people outside Watchkeeper, e.g. stakeholders)."""
+    count = 0
+    for address in addresses:
+        body = render_to_string(
+            template, {**context, "recipient": None, "base_url": settings.BASE_URL}
+        )
+        enqueue_on_commit(send_email, [address], SUBJECT_PREFIX + subject, body)
+        count += 1
+    return count
+
+
 @job(retries=3, retry_delay=60)
 def send_email(recipients: list[str], subject: str, body: str) -> int:
     """Send one plain-text e-mail; raises on SMTP failure so Huey retries it (3 times)."""

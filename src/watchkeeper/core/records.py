@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from watchkeeper.core import search
+from watchkeeper.core.errors import Conflict
 from watchkeeper.core.history import diff, record_change
 
 
@@ -46,3 +47,39 @@ def update_fields(
         if search_text is not None:
             search.index(obj, search_text(obj))
     return changes
+
+
+def lock_current(obj: Any, expected_version: int | None) -> Any:
+    """Re-read ``obj`` locked for this transaction; refuse if it changed since the caller read it.
+
+    Optimistic concurrency: the caller passes the ``version`` it saw; a different current version
+    means someone else saved in between, and the change is refused (HTTP 409) instead of
+    silently overwriting theirs.
+    """
+    current = obj._meta.model._default_manager.select_for_update().get(pk=obj.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise Conflict(
+            f"{current} was changed by someone else (version {current.version}, you had "
+            f"{expected_version}). Reload it and apply your change again.",
+            current_version=current.version,
+        )
+    return current
+
+
+def save_versioned(
+    obj: Any,
+    changes: Mapping[str, tuple[Any, Any]],
+    *,
+    action: str,
+    acting_user: Any,
+    channel: str,
+    extra_fields: Collection[str] = (),
+) -> None:
+    """Save ``changes`` (already set on ``obj``) with a new version and their history entry.
+
+    Must run inside the transaction that locked ``obj`` with ``lock_current``.
+    """
+    obj.version += 1
+    fields = {*changes, *extra_fields, "version", "updated_at"}
+    obj.save(update_fields=sorted(fields))
+    record_change(obj, action=action, actor=acting_user, channel=channel, changes=changes)

@@ -1,0 +1,87 @@
+"""What every incident action shares: who may do what, locking, saving with history, indexing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from watchkeeper.core import search
+from watchkeeper.core.errors import require_permission
+from watchkeeper.core.history import diff
+from watchkeeper.core.records import lock_current, save_versioned
+from watchkeeper.incidents.choices import ActivityKind
+from watchkeeper.incidents.models import Activity, Incident
+from watchkeeper.incidents.permissions import IncidentPermission
+
+
+def can_work(user: Any) -> bool:
+    """Agents, resolvers and managers work incidents; ``None`` is the system itself."""
+    return user is None or bool(user.has_perm(IncidentPermission.WORK))
+
+
+def require_work(user: Any) -> None:
+    require_permission(user, IncidentPermission.WORK)
+
+
+def is_caller(user: Any, incident: Incident) -> bool:
+    return user is not None and incident.caller_id == user.pk
+
+
+def require_view(user: Any, incident: Incident) -> None:
+    if user is None:
+        return
+    if not Incident.objects.restrict(user).filter(pk=incident.pk).exists():
+        raise PermissionDenied("You cannot see this incident.")
+
+
+def require_caller_or_worker(user: Any, incident: Incident) -> None:
+    if not (can_work(user) or is_caller(user, incident)):
+        raise PermissionDenied("Only the caller or the service desk can do this.")
+
+
+@contextmanager
+def changing(incident: Incident, expected_version: int | None) -> Iterator[Incident]:
+    """A transaction holding the incident's row, re-read; refuses a stale ``expected_version``."""
+    with transaction.atomic():
+        yield lock_current(incident, expected_version)
+
+
+def apply(
+    current: Incident,
+    values: Mapping[str, Any],
+    *,
+    action: str,
+    acting_user: Any,
+    channel: str,
+    validate: Callable[[Incident], None] | None = None,
+) -> dict[str, tuple[Any, Any]]:
+    """Set ``values`` on the locked ``current``, validate, save a new version and its history.
+
+    A failed validation raises inside the transaction, so nothing is saved.
+    """
+    changes = diff(current, values)
+    for name, value in values.items():
+        setattr(current, name, value)
+    if validate is not None:
+        validate(current)
+    save_versioned(current, changes, action=action, acting_user=acting_user, channel=channel)
+    return changes
+
+
+def reindex(incident: Incident) -> None:
+    """Number, short description, description and comments; work notes stay out of the index,
+    so a requester's search can never match the text of a note they may not see."""
+    comments = Activity.objects.filter(incident=incident, kind=ActivityKind.COMMENT)
+    parts = [incident.number, incident.short_description, incident.description]
+    parts.extend(comments.values_list("body", flat=True))
+    search.index(incident, "\n".join(parts))
+
+
+def sync(target: Incident, source: Incident) -> None:
+    """Copy the saved state of ``source`` (the locked row) onto the caller's object."""
+    for field in Incident._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))

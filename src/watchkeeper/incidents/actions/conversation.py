@@ -1,0 +1,175 @@
+"""Comments (the caller sees them), work notes (staff only) and attachments."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from watchkeeper.core.choices import Channel
+from watchkeeper.core.history import record_change
+from watchkeeper.core.markup import render_markdown
+from watchkeeper.incidents import notifications
+from watchkeeper.incidents.actions._common import (
+    can_work,
+    changing,
+    is_caller,
+    reindex,
+    require_view,
+    require_work,
+)
+from watchkeeper.incidents.choices import ActivityKind, HoldReason, IncidentState
+from watchkeeper.incidents.models import Activity, Attachment, Incident
+
+MAX_BODY = 20_000
+#: File types people attach to incidents; never HTML or scripts, which a browser would run.
+ALLOWED_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".pdf": "application/pdf",
+    ".txt": "text/plain",
+    ".log": "text/plain",
+    ".csv": "text/csv",
+    ".json": "application/json",
+    ".zip": "application/zip",
+    ".eml": "message/rfc822",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+}
+
+
+def max_attachment_bytes() -> int:
+    return int(getattr(settings, "ATTACHMENT_MAX_MB", 20)) * 1024 * 1024
+
+
+def _add_activity(
+    incident: Incident, kind: str, body: str, acting_user: Any, channel: str
+) -> Activity:
+    text = (body or "").strip()
+    if not text:
+        raise ValidationError({"body": "Write something."})
+    if len(text) > MAX_BODY:
+        raise ValidationError({"body": f"At most {MAX_BODY:,} characters."})
+    with changing(incident, None) as current:
+        activity = Activity.objects.create(
+            incident=current,
+            kind=kind,
+            author=acting_user,
+            body=text,
+            body_html=render_markdown(text),
+            channel=channel,
+        )
+        values: dict[str, Any] = {}
+        staff_reply = can_work(acting_user) and not is_caller(acting_user, current)
+        if kind == ActivityKind.COMMENT and staff_reply and current.first_response_at is None:
+            values["first_response_at"] = timezone.now()
+        if (
+            kind == ActivityKind.COMMENT
+            and is_caller(acting_user, current)
+            and current.state == IncidentState.ON_HOLD
+            and current.hold_reason == HoldReason.AWAITING_CALLER
+        ):
+            values.update(state=IncidentState.IN_PROGRESS, hold_reason="")
+        for name, value in values.items():
+            setattr(current, name, value)
+        if values:
+            current.save(update_fields=[*values, "updated_at"])
+        changes = {kind: (None, text[:500]), **{k: (None, v) for k, v in values.items()}}
+        record_change(
+            current, action=f"{kind}_added", actor=acting_user, channel=channel, changes=changes
+        )
+        if kind == ActivityKind.COMMENT:
+            reindex(current)
+        notifications.activity_added(activity)
+    return activity
+
+
+def add_comment(
+    incident: Incident, *, body: str, acting_user: Any, channel: str = Channel.WEB
+) -> Activity:
+    """A comment the caller sees; the caller's answer to "awaiting caller" resumes the work."""
+    require_view(acting_user, incident)
+    if incident.state in (IncidentState.CLOSED, IncidentState.CANCELED) and not can_work(
+        acting_user
+    ):
+        raise ValidationError({"body": f"{incident.number} is closed; report a new incident."})
+    return _add_activity(incident, ActivityKind.COMMENT, body, acting_user, channel)
+
+
+def add_work_note(
+    incident: Incident, *, body: str, acting_user: Any, channel: str = Channel.WEB
+) -> Activity:
+    """An internal note: never shown, e-mailed or searchable for the caller."""
+    require_work(acting_user)
+    return _add_activity(incident, ActivityKind.WORK_NOTE, body, acting_user, channel)
+
+
+def add_attachment(
+    incident: Incident,
+    *,
+    upload: UploadedFile,
+    acting_user: Any,
+    internal: bool = False,
+    channel: str = Channel.WEB,
+) -> Attachment:
+    """Store a file with the incident; its type must be on the list and its size in the limit."""
+    require_view(acting_user, incident)
+    if internal and not can_work(acting_user):
+        raise PermissionDenied("Only the service desk can add internal attachments.")
+    name = PurePath(upload.name or "file").name[:255]
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in ALLOWED_TYPES:
+        allowed = ", ".join(sorted(ALLOWED_TYPES))
+        raise ValidationError(
+            {"file": f"Files of type {suffix or '(none)'} are not accepted ({allowed})."}
+        )
+    if upload.size is None or upload.size > max_attachment_bytes():
+        raise ValidationError(
+            {"file": f"Files may be at most {max_attachment_bytes() // 2**20} MB."}
+        )
+    if upload.size == 0:
+        raise ValidationError({"file": "The file is empty."})
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = Attachment(
+        incident=incident,
+        name=name,
+        content_type=ALLOWED_TYPES[suffix],
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        internal=internal,
+        uploaded_by=acting_user,
+    )
+    stored_name = f"{incident.number}-{digest.hexdigest()[:12]}{suffix}"
+    attachment.file.save(stored_name, upload, save=False)
+    try:
+        with transaction.atomic():
+            attachment.save()
+            changes = {
+                "attachment": (None, {"name": name, "size": upload.size, "internal": internal})
+            }
+            record_change(
+                incident,
+                action="attachment_added",
+                actor=acting_user,
+                channel=channel,
+                changes=changes,
+            )
+    except BaseException:
+        attachment.file.delete(save=False)  # nothing half-written: no file without its row
+        raise
+    return attachment

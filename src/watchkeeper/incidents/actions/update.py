@@ -1,0 +1,174 @@
+"""Editing an incident: its fields, priority, assignment, watch list and tags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from watchkeeper.core.choices import Channel
+from watchkeeper.core.errors import require_permission
+from watchkeeper.core.history import record_change
+from watchkeeper.incidents import notifications
+from watchkeeper.incidents.actions._common import apply, changing, reindex, require_work, sync
+from watchkeeper.incidents.actions.create import _tags
+from watchkeeper.incidents.actions.fields import check_assignment, check_classification
+from watchkeeper.incidents.choices import FINAL_STATES
+from watchkeeper.incidents.models import Incident
+from watchkeeper.incidents.permissions import IncidentPermission
+from watchkeeper.incidents.priority import priority_for
+
+EDITABLE = {
+    "short_description",
+    "description",
+    "category",
+    "subcategory",
+    "service",
+    "configuration_item",
+    "impact",
+    "urgency",
+    "parent",
+}
+
+
+def _refuse_final(incident: Incident) -> None:
+    if incident.state in FINAL_STATES:
+        raise ValidationError({"state": f"{incident.number} is {incident.get_state_display()}."})
+
+
+def _validate_fields(incident: Incident) -> None:
+    check_classification(incident)
+    incident.full_clean(exclude=["number"])
+
+
+def update_incident(
+    incident: Incident,
+    *,
+    acting_user: Any,
+    channel: str = Channel.WEB,
+    expected_version: int | None = None,
+    **values: Any,
+) -> Incident:
+    """Change fields; a new impact or urgency recomputes the priority (ending an override)."""
+    require_work(acting_user)
+    unknown = set(values) - EDITABLE
+    if unknown:
+        raise ValidationError({field: "This field cannot be changed here." for field in unknown})
+    with changing(incident, expected_version) as current:
+        _refuse_final(current)
+        if "short_description" in values:
+            values["short_description"] = (values["short_description"] or "").strip()
+        if values.get("parent") is not None and values["parent"].pk == current.pk:
+            raise ValidationError({"parent": "An incident cannot be its own parent."})
+        impact = values.get("impact", current.impact)
+        urgency = values.get("urgency", current.urgency)
+        if (impact, urgency) != (current.impact, current.urgency):
+            values["priority"] = priority_for(impact, urgency)
+            values["priority_override_reason"] = ""
+        apply(
+            current,
+            values,
+            action="updated",
+            acting_user=acting_user,
+            channel=channel,
+            validate=_validate_fields,
+        )
+        reindex(current)
+    sync(incident, current)
+    return incident
+
+
+def override_priority(
+    incident: Incident,
+    *,
+    priority: int,
+    reason: str,
+    acting_user: Any,
+    channel: str = Channel.WEB,
+    expected_version: int | None = None,
+) -> Incident:
+    require_permission(acting_user, IncidentPermission.OVERRIDE_PRIORITY)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the priority differs from the matrix."})
+    with changing(incident, expected_version) as current:
+        _refuse_final(current)
+        values = {"priority": priority, "priority_override_reason": reason.strip()}
+        apply(
+            current, values, action="priority_overridden", acting_user=acting_user, channel=channel
+        )
+    sync(incident, current)
+    return incident
+
+
+def assign(
+    incident: Incident,
+    *,
+    group: Any,
+    assignee: Any = None,
+    acting_user: Any,
+    channel: str = Channel.WEB,
+    expected_version: int | None = None,
+) -> Incident:
+    """Assign to a group (and a member). Moving between groups counts as a reassignment."""
+    require_work(acting_user)
+    with changing(incident, expected_version) as current:
+        _refuse_final(current)
+        old_group_id, old_assignee_id = current.assignment_group_id, current.assignee_id
+        values: dict[str, Any] = {"assignment_group": group, "assignee": assignee}
+        if old_group_id is not None and group is not None and group.pk != old_group_id:
+            values["reassignment_count"] = current.reassignment_count + 1
+        if assignee is not None and current.assigned_at is None:
+            values["assigned_at"] = timezone.now()
+        apply(
+            current,
+            values,
+            action="assigned",
+            acting_user=acting_user,
+            channel=channel,
+            validate=check_assignment,
+        )
+    sync(incident, current)
+    group_changed = group is not None and group.pk != old_group_id
+    assignee_changed = assignee is not None and assignee.pk != old_assignee_id
+    notifications.incident_assigned(incident, to_group=group_changed, to_assignee=assignee_changed)
+    return incident
+
+
+def set_watch_list(
+    incident: Incident, users: Iterable[Any], *, acting_user: Any, channel: str = Channel.WEB
+) -> Incident:
+    require_work(acting_user)
+    with changing(incident, None) as current:
+        old = sorted(current.watch_list.values_list("username", flat=True))
+        people = list(users)
+        current.watch_list.set(people)
+        new = sorted(user.username for user in people)
+        if old != new:
+            changes = {"watch_list": (old, new)}
+            record_change(
+                current,
+                action="watch_list_changed",
+                actor=acting_user,
+                channel=channel,
+                changes=changes,
+            )
+    return incident
+
+
+def set_tags(
+    incident: Incident, names: Iterable[str], *, acting_user: Any, channel: str = Channel.WEB
+) -> Incident:
+    require_work(acting_user)
+    with changing(incident, None) as current:
+        old = sorted(current.tags.values_list("name", flat=True))
+        tags = _tags(names)
+        current.tags.set(tags)
+        new = sorted(tag.name for tag in tags)
+        if old != new:
+            changes = {"tags": (old, new)}
+            record_change(
+                current, action="tags_changed", actor=acting_user, channel=channel, changes=changes
+            )
+    return incident
