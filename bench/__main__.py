@@ -52,6 +52,11 @@ def setup_django(postgres: bool) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["incidents"]:
+        from bench.incidents import main as incidents_main
+
+        incidents_main(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("--postgres", action="store_true", help="use WATCHKEEPER_DATABASE_URL")
     args = parser.parse_args()

@@ -23,6 +23,8 @@ USAGE = """usage: watchkeeper <command> [options]
   token create USER --name NAME [--scope read|write] [--expires DAYS]
                             create an API token and print it (only the token)
   audit verify              recompute every history chain; name the records that were altered
+  import servicenow-incidents FILE [--timezone ZONE]
+                            load a ServiceNow incident audit export (.csv or .zip)
   check                     check the configuration and the connections
   version                   print the version
   manage COMMAND …          any Django management command

@@ -12,10 +12,12 @@ admin.site.site_title = "Watchkeeper"
 urlpatterns = [
     path("", core_views.HomeView.as_view(), name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("notifications/", core_views.NotificationListView.as_view(), name="inbox"),
     path(
         "favicon.ico", RedirectView.as_view(url=static("watchkeeper/favicon.svg"), permanent=True)
     ),
     path("", include("watchkeeper.accounts.urls")),
+    path("", include("watchkeeper.incidents.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from watchkeeper.core.choices import Channel
 from watchkeeper.core.history import record_change
-from watchkeeper.core.models import Historied, HistoryEntry, NumberSequence
+from watchkeeper.core.models import Historied, HistoryEntry, NotificationTemplate, NumberSequence
 
 
 class HistoriedAdmin(admin.ModelAdmin):
@@ -73,3 +73,12 @@ class NumberSequenceAdmin(ReadOnlyAdmin):
 
 
 __all__ = ["Historied", "HistoriedAdmin", "ReadOnlyAdmin"]
+
+
+@admin.register(NotificationTemplate)
+class NotificationTemplateAdmin(HistoriedAdmin):
+    """Administrators reword notifications; an active one replaces the file of the same key."""
+
+    list_display = ("key", "subject", "is_active", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("key", "subject", "body")

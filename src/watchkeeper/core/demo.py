@@ -100,7 +100,16 @@ def load_demo(password: str | None = None) -> tuple[User, str]:
             acting_user=admin,
             channel=Channel.CLI,
         )
+    _load_incidents(groups, people)
     return admin, password
+
+
+def _load_incidents(groups: dict[str, SupportGroup], people: dict[str, User]) -> None:
+    """Categories with their default groups, and a few incidents in every state."""
+    from watchkeeper.incidents import demo as incidents_demo
+
+    categories = incidents_demo.load_categories(groups)
+    incidents_demo.load_incidents(groups, people, categories)
 
 
 def _set_managers(groups: dict[str, SupportGroup], people: dict[str, User], admin: User) -> None:

@@ -114,3 +114,63 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content_type.model}:{self.object_id}"
+
+
+class NotificationTemplate(Historied):
+    """An administrator's text for one notification, replacing the file template of that name.
+
+    ``subject`` and ``body`` are Django templates rendered with the same context as the file
+    (``recipient``, ``base_url`` and what the sender passes, e.g. ``incident``).
+    """
+
+    key = models.CharField(
+        max_length=200,
+        unique=True,
+        help_text='The file template it replaces, e.g. "incidents/email/comment.txt".',
+    )
+    subject = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="A template for the subject; empty keeps the usual subject.",
+    )
+    body = models.TextField(help_text="A template for the message text.")
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+        from django.template import Template, TemplateSyntaxError
+
+        errors = {}
+        for field in ("subject", "body"):
+            try:
+                Template(getattr(self, field))
+            except TemplateSyntaxError as error:
+                errors[field] = f"Not a valid template: {error}"
+        if errors:
+            raise ValidationError(errors)
+
+
+class Notification(models.Model):
+    """An in-app notification: everything relevant to a user, whatever their e-mail choices."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField(max_length=300)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_read")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -23,6 +23,9 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem("Home", "home"),
+    NavItem("Report an incident", "incidents:report", "incidents.report"),
+    NavItem("My tickets", "incidents:my_tickets", "incidents.report"),
+    NavItem("Workspace", "incidents:queue", "incidents.view_all"),
     NavItem("Profile", "profile"),
     NavItem("Administration", "admin:index", "accounts.manage_users"),
     NavItem("API docs", "api:openapi-view"),

@@ -1,20 +1,28 @@
-"""Notifications by e-mail, sent after the transaction commits, honouring each user's preferences.
+"""Notifications: in-app for everything relevant, and by e-mail (sent after the transaction
+commits) as each user's preferences say.
 
 Apps register the kinds of notification they send; the profile page lists them so a user can turn
-off the optional ones. Mail goes through Django's e-mail backend (SMTP when configured).
+off the optional ones. Mail goes through Django's e-mail backend (SMTP when configured). Texts come
+from the template files, or from an administrator's ``NotificationTemplate`` of the same name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
+from django.template import Context, Template
+from django.template.engine import Engine
+from django.utils import timezone
 
 from watchkeeper.core.jobs import enqueue_on_commit, job
+from watchkeeper.core.models import Notification, NotificationTemplate
+
+logger = logging.getLogger(__name__)
 
 SUBJECT_PREFIX = "[Watchkeeper] "
 
@@ -52,18 +60,71 @@ def wants(user: Any, kind: str) -> bool:
     return bool(user.notify_by_email and user.notification_settings.get(kind, True))
 
 
+Link = str | Callable[[Any], str]
+
+
+def custom_template(template: str) -> NotificationTemplate | None:
+    """The administrator's active text for the file ``template``, if any."""
+    return NotificationTemplate.objects.filter(key=template, is_active=True).first()
+
+
+def render(
+    template: str,
+    context: dict[str, Any],
+    subject: str,
+    custom: NotificationTemplate | None = None,
+) -> tuple[str, str]:
+    """The subject and body of one message, from ``custom`` (see ``custom_template``) or else
+    the file. A broken custom template is logged and the file used, so a typo in the admin
+    never stops an action."""
+    if custom is not None:
+        try:
+            text = Context(context, autoescape=False)
+            body = Template(custom.body).render(text)
+            if custom.subject.strip():
+                subject = Template(custom.subject).render(text)
+            return subject, body
+        except Exception:
+            logger.exception(
+                "Notification template %r is broken; the file is used instead", template
+            )
+    file_template = Engine.get_default().get_template(template)
+    return subject, file_template.render(Context(context, autoescape=False))  # plain text
+
+
+def _one_line(subject: str) -> str:
+    """Mail headers cannot hold line breaks; user text may."""
+    return " ".join(subject.split())[:250]
+
+
+def _link(url: Link, user: Any) -> str:
+    return url(user) if callable(url) else url
+
+
 def notify(
-    users: Iterable[Any], *, kind: str, subject: str, template: str, context: dict[str, Any]
+    users: Iterable[Any],
+    *,
+    kind: str,
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    url: Link = "",
 ) -> int:
-    """Queue one e-mail per user who wants ``kind``; sent only if the transaction commits."""
-    count = 0
-    for user in users:
-        if not wants(user, kind):
+    """Tell each active user in-app, and by e-mail those who want ``kind``; the e-mails go only
+    if the transaction commits. ``url`` (or ``url(user)``) is the in-app link. Returns the
+    number of e-mails queued."""
+    declared = KINDS[kind]  # an unregistered kind is a mistake, whoever the users are
+    people = [user for user in users if user.is_active]
+    Notification.objects.bulk_create(
+        [Notification(user=user, title=_one_line(subject), url=_link(url, user)) for user in people]
+    )
+    count, custom = 0, custom_template(template)
+    for user in people:
+        if not wants(user, declared.key):
             continue
-        body = render_to_string(
-            template, {**context, "recipient": user, "base_url": settings.BASE_URL}
-        )
-        enqueue_on_commit(send_email, [user.email], SUBJECT_PREFIX + subject, body)
+        extra = {"recipient": user, "base_url": settings.BASE_URL}
+        title, body = render(template, {**context, **extra}, subject, custom)
+        enqueue_on_commit(send_email, [user.email], SUBJECT_PREFIX + _one_line(title), body)
         count += 1
     return count
 
@@ -72,14 +133,24 @@ def notify_addresses(
     addresses: Iterable[str], *, subject: str, template: str, context: dict[str, Any]
 ) -> int:
     """Queue one e-mail per address (people outside Watchkeeper, e.g. stakeholders)."""
-    count = 0
+    count, custom = 0, custom_template(template)
     for address in addresses:
-        body = render_to_string(
-            template, {**context, "recipient": None, "base_url": settings.BASE_URL}
-        )
-        enqueue_on_commit(send_email, [address], SUBJECT_PREFIX + subject, body)
+        extra = {"recipient": None, "base_url": settings.BASE_URL}
+        title, body = render(template, {**context, **extra}, subject, custom)
+        enqueue_on_commit(send_email, [address], SUBJECT_PREFIX + _one_line(title), body)
         count += 1
     return count
+
+
+def unread_count(user: Any) -> int:
+    """For the badge in the navigation: one indexed count."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def mark_all_read(user: Any) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
 
 
 @job(retries=3, retry_delay=60)

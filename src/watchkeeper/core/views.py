@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
@@ -95,3 +97,23 @@ def server_error(request: HttpRequest) -> HttpResponse:
         logger.exception("The 500 page could not be rendered")
         body = FALLBACK_500
     return HttpResponseServerError(body)
+
+
+class NotificationListView(LoginRequiredMixin, View):
+    """The user's in-app notifications, newest first; POST marks them all read."""
+
+    page_size = 50
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        from watchkeeper.core.models import Notification
+
+        user: Any = request.user
+        items = Notification.objects.filter(user=user)[: self.page_size]
+        return render(request, "core/notifications.html", {"notifications": items})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        from watchkeeper.core.notifications import mark_all_read
+
+        marked = mark_all_read(request.user)
+        messages.success(request, f"{marked} notification{'' if marked == 1 else 's'} marked read.")
+        return redirect("inbox")

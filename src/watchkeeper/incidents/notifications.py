@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from watchkeeper.core.notifications import notify, notify_addresses, register_kind
 from watchkeeper.incidents.choices import ActivityKind
+from watchkeeper.incidents.permissions import IncidentPermission
 
 register_kind(
     "incident_updates",
@@ -36,6 +37,18 @@ def _followers(incident: Any) -> list[Any]:
     return [incident.caller, *incident.watch_list.all()]
 
 
+def link(incident: Any) -> Callable[[Any], str]:
+    """The in-app link for each recipient: the record page for staff, the portal page for the
+    caller and other requesters (as in the e-mails)."""
+
+    def for_user(user: Any) -> str:
+        staff = user.pk != incident.caller_id and user.has_perm(IncidentPermission.VIEW_ALL)
+        area = "desk" if staff else "portal"
+        return f"/{area}/incidents/{incident.number}/"
+
+    return for_user
+
+
 def incident_created(incident: Any) -> None:
     notify(
         _people([incident.caller]),
@@ -43,6 +56,7 @@ def incident_created(incident: Any) -> None:
         subject=f"{incident.number} received: {incident.short_description}",
         template="incidents/email/created.txt",
         context={"incident": incident},
+        url=link(incident),
     )
 
 
@@ -55,6 +69,7 @@ def incident_assigned(incident: Any, *, to_group: bool, to_assignee: bool) -> No
             subject=f"{incident.number} assigned to you: {incident.short_description}",
             template="incidents/email/assigned.txt",
             context=context,
+            url=link(incident),
         )
     if to_group and incident.assignment_group is not None:
         members = incident.assignment_group.members.filter(is_active=True)
@@ -64,6 +79,7 @@ def incident_assigned(incident: Any, *, to_group: bool, to_assignee: bool) -> No
             subject=f"{incident.number} for {incident.assignment_group}: {incident}",
             template="incidents/email/assigned_group.txt",
             context=context,
+            url=link(incident),
         )
 
 
@@ -82,6 +98,7 @@ def activity_added(activity: Any) -> None:
         subject=f"New {activity.get_kind_display().lower()} on {incident}",
         template=f"incidents/email/{template}.txt",
         context=context,
+        url=link(incident),
     )
 
 
@@ -92,6 +109,7 @@ def incident_resolved(incident: Any) -> None:
         subject=f"{incident.number} resolved: {incident.short_description}",
         template="incidents/email/resolved.txt",
         context={"incident": incident},
+        url=link(incident),
     )
 
 
@@ -106,6 +124,7 @@ def major_update_posted(update: Any) -> None:
         subject=subject,
         template="incidents/email/major_update.txt",
         context=context,
+        url=link(incident),
     )
     notify_addresses(
         update.recipients,

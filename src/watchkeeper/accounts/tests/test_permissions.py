@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from watchkeeper.accounts.choices import STAFF_ROLES, Role
+from watchkeeper.accounts.models import User
 from watchkeeper.accounts.permissions import AccountsPermission
 from watchkeeper.cmdb.permissions import CmdbPermission
 from watchkeeper.core.permissions import CorePermission, all_grants, granted_to
+from watchkeeper.incidents.permissions import IncidentPermission
 
-EVERY_PERMISSION = [*CorePermission, *AccountsPermission, *CmdbPermission]
+EVERY_PERMISSION = [*CorePermission, *AccountsPermission, *CmdbPermission, *IncidentPermission]
 
 
 def test_a_requester_has_no_staff_permissions(make_user):
@@ -17,11 +19,13 @@ def test_a_requester_has_no_staff_permissions(make_user):
     user = make_user("req", Role.REQUESTER)
 
     # when their permissions are asked
-    # then they may neither use the workspace nor read the directory, nor anything else
+    # then they may report incidents, and neither use the workspace nor read the directory,
+    # nor anything else
     assert not user.has_perm(CorePermission.USE_WORKSPACE)
     assert not user.has_perm(AccountsPermission.VIEW_DIRECTORY)
-    assert user.get_all_permissions() == set()
-    assert not any(user.has_perm(permission) for permission in EVERY_PERMISSION)
+    assert user.get_all_permissions() == {IncidentPermission.REPORT}
+    others = [p for p in EVERY_PERMISSION if p != IncidentPermission.REPORT]
+    assert not any(user.has_perm(permission) for permission in others)
 
 
 def test_an_agent_uses_the_workspace_and_reads_the_directory(make_user):
@@ -114,3 +118,17 @@ def test_grants_only_name_declared_permissions():
     for role, permissions in all_grants().items():
         assert role in Role.values
         assert permissions <= declared, role
+
+
+def test_users_holding_a_permission_are_found_in_one_query(make_user, django_assert_num_queries):
+    # given users of several roles, one inactive
+    manager = make_user("ivy", Role.INCIDENT_MANAGER)
+    admin = make_user("root", Role.ADMINISTRATOR)
+    make_user("adam", Role.AGENT)
+    make_user("gone", Role.INCIDENT_MANAGER, is_active=False)
+    # when
+    with django_assert_num_queries(1):
+        holders = set(User.objects.with_permission(IncidentPermission.DECLARE_MAJOR))
+    # then exactly the active holders, as has_perm says
+    assert holders == {manager, admin}
+    assert all(user.has_perm(IncidentPermission.DECLARE_MAJOR) for user in holders)

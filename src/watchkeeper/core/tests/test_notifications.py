@@ -8,12 +8,23 @@ from email.message import Message
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.contrib import admin as django_admin
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.test import Client
 
 from watchkeeper.accounts import actions
 from watchkeeper.core import jobs, notifications
-from watchkeeper.core.notifications import KINDS, NotificationKind, notify
+from watchkeeper.core.history import history_of
+from watchkeeper.core.models import Notification, NotificationTemplate
+from watchkeeper.core.notifications import (
+    KINDS,
+    NotificationKind,
+    notify,
+    notify_addresses,
+    unread_count,
+)
 
 TEMPLATE = "accounts/email/password_changed.txt"
 
@@ -237,3 +248,164 @@ def test_an_unreachable_smtp_server_does_not_undo_the_change(
     (retry,) = jobs.HUEY.scheduled()
     assert isinstance(retry, notifications.send_email.task_class)
     assert retry.args[0] == ["unreachable@example.org"]
+
+
+# In-app notifications and templates administrators edit.
+
+
+def test_every_active_recipient_gets_an_in_app_notification_whatever_their_mail_choice(
+    make_user, optional_kind, django_capture_on_commit_callbacks
+):
+    # given a user who wants mail, one who turned it off, and an inactive one
+    keen, quiet = make_user("keen"), make_user("quiet", notify_by_email=False)
+    gone = make_user("gone", is_active=False)
+
+    # when all three are notified with a link per user
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = notify(
+            [keen, quiet, gone],
+            kind=optional_kind,
+            subject="INC1 needs\nyou",
+            template=TEMPLATE,
+            context={},
+            url=lambda user: f"/for/{user.username}/",
+        )
+
+    # then only the keen one got mail, both active ones a one-line in-app notification
+    assert sent == 1
+    assert [m.to for m in mail.outbox] == [[keen.email]]
+    inbox = Notification.objects.order_by("user__username")
+    assert [(n.user, n.title, n.url) for n in inbox] == [
+        (keen, "INC1 needs you", "/for/keen/"),
+        (quiet, "INC1 needs you", "/for/quiet/"),
+    ]
+
+
+def test_an_active_template_from_the_admin_replaces_the_file(
+    make_user, optional_kind, django_capture_on_commit_callbacks
+):
+    # given an administrator's wording for the template, using the same context
+    NotificationTemplate.objects.create(
+        key=TEMPLATE,
+        subject="Security notice for {{ recipient.username }}",
+        body="Dear {{ recipient.username }} & team, {{ user.email }} changed.",
+    )
+    user = make_user("eve")
+
+    # when the user is notified
+    _notify([user], optional_kind, django_capture_on_commit_callbacks)
+
+    # then the mail uses it, as plain text
+    (message,) = mail.outbox
+    assert message.subject == "[Watchkeeper] Security notice for eve"
+    assert message.body == "Dear eve & team, eve@example.org changed."
+
+
+def test_an_inactive_template_is_ignored(
+    make_user, optional_kind, django_capture_on_commit_callbacks
+):
+    NotificationTemplate.objects.create(key=TEMPLATE, body="Custom", is_active=False)
+    user = make_user("ivy")
+
+    _notify([user], optional_kind, django_capture_on_commit_callbacks)
+
+    assert "Hello ivy," in mail.outbox[0].body
+
+
+def test_a_broken_template_falls_back_to_the_file_and_is_logged(
+    make_user, optional_kind, django_capture_on_commit_callbacks, caplog
+):
+    # given a template with a syntax error, saved around the admin's check
+    NotificationTemplate.objects.create(key=TEMPLATE, body="{% if %}broken")
+    user = make_user("bob")
+
+    # when the user is notified
+    sent = _notify([user], optional_kind, django_capture_on_commit_callbacks)
+
+    # then the file's text went out and the broken template was logged
+    assert sent == 1
+    assert "Hello bob," in mail.outbox[0].body
+    assert any(TEMPLATE in record.getMessage() for record in caplog.records)
+
+
+def test_a_template_for_outside_addresses_is_used_too(db, django_capture_on_commit_callbacks):
+    NotificationTemplate.objects.create(key=TEMPLATE, body="To whom it may concern")
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_addresses(["cio@corp.example"], subject="News", template=TEMPLATE, context={})
+    assert (mail.outbox[0].to, mail.outbox[0].body) == (
+        ["cio@corp.example"],
+        "To whom it may concern",
+    )
+
+
+def test_the_admin_refuses_a_template_with_a_syntax_error(db):
+    template = NotificationTemplate(key=TEMPLATE, subject="{{ ok }}", body="{% for %}")
+    with pytest.raises(ValidationError) as refused:
+        template.full_clean()
+    assert set(refused.value.message_dict) == {"body"}
+    assert django_admin.site.is_registered(NotificationTemplate)
+
+
+def _inbox_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_notifications_page_lists_only_the_users_own_and_marks_them_read(make_user):
+    # given two unread notifications for a user and one for someone else
+    user, other = make_user("una"), make_user("otto")
+    Notification.objects.create(
+        user=user, title="INC1 assigned to you", url="/desk/incidents/INC1/"
+    )
+    Notification.objects.create(user=user, title="INC2 resolved")
+    Notification.objects.create(user=other, title="INC3 secret")
+    client = _inbox_client(user)
+
+    # when the user opens the page
+    page = client.get("/notifications/")
+
+    # then they see their own, with the unread count in the header, and not the other's
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'href="/desk/incidents/INC1/"' in html and "INC2 resolved" in html
+    assert "INC3 secret" not in html
+    assert 'data-testid="unread-count"><span class="visually-hidden">(unread: </span>2' in html
+
+    # and marking all read clears the count, for them only
+    response = client.post("/notifications/")
+    assert response.status_code == 302
+    assert unread_count(user) == 0
+    assert unread_count(other) == 1
+    assert 'data-testid="unread-count"' not in client.get("/notifications/").content.decode()
+
+
+def test_the_notifications_page_needs_a_login(db):
+    response = Client().get("/notifications/")
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_the_unread_count_is_one_query(make_user, django_assert_num_queries):
+    user = make_user()
+    Notification.objects.bulk_create([Notification(user=user, title=f"n{i}") for i in range(5)])
+    with django_assert_num_queries(1):
+        assert unread_count(user) == 5
+
+
+def test_an_administrator_edits_a_template_in_the_admin_with_history(admin_user):
+    # given an administrator in the admin
+    client = _inbox_client(admin_user)
+    url = "/admin/core/notificationtemplate/add/"
+    fields = {"key": TEMPLATE, "subject": "Hi", "is_active": "on"}
+
+    # when they save a broken template, then a good one
+    broken = client.post(url, {**fields, "body": "{% if %}"})
+    saved = client.post(url, {**fields, "body": "Hello {{ recipient.username }}"})
+
+    # then the broken one is refused with a message, the good one saved and recorded
+    assert broken.status_code == 200
+    assert "Not a valid template" in broken.content.decode()
+    assert saved.status_code == 302
+    template = NotificationTemplate.objects.get(key=TEMPLATE)
+    assert history_of(template).get().action == "created"

@@ -104,7 +104,7 @@ def test_home_dashboards_show_empty_states_not_invented_figures(
     # then
     assert "Report an incident" in page
     assert "My tickets" in page
-    assert "Arrives with the service desk." in page
+    assert "Arrives with the service catalog." in page
 
 
 def test_the_most_responsible_role_picks_the_home(make_user: Callable[..., User]) -> None:

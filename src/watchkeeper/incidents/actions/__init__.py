@@ -3,6 +3,7 @@
 from watchkeeper.incidents.actions.conversation import add_attachment, add_comment, add_work_note
 from watchkeeper.incidents.actions.create import create_incident
 from watchkeeper.incidents.actions.major import declare_major, post_major_update, save_review
+from watchkeeper.incidents.actions.relations import relate, unrelate
 from watchkeeper.incidents.actions.states import (
     cancel,
     close,
@@ -33,11 +34,13 @@ __all__ = [
     "override_priority",
     "post_major_update",
     "put_on_hold",
+    "relate",
     "reopen",
     "resolve",
     "save_review",
     "set_tags",
     "set_watch_list",
     "start_work",
+    "unrelate",
     "update_incident",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -11,8 +11,8 @@ from django.db import transaction
 
 from watchkeeper.core import search
 from watchkeeper.core.errors import require_permission
-from watchkeeper.core.history import diff
-from watchkeeper.core.records import lock_current, save_versioned
+from watchkeeper.core.history import diff, record_change
+from watchkeeper.core.records import lock_current
 from watchkeeper.incidents.choices import ActivityKind
 from watchkeeper.incidents.models import Activity, Incident
 from watchkeeper.incidents.permissions import IncidentPermission
@@ -43,6 +43,17 @@ def require_caller_or_worker(user: Any, incident: Incident) -> None:
         raise PermissionDenied("Only the caller or the service desk can do this.")
 
 
+def require_participant(user: Any, incident: Incident) -> None:
+    """Adding to the conversation: the service desk, the caller, or someone on the watch list.
+
+    Auditors and service owners may read every incident but not talk in it unless they watch it.
+    """
+    if user is None or can_work(user) or is_caller(user, incident):
+        return
+    if not incident.watch_list.filter(pk=user.pk).exists():
+        raise PermissionDenied("Only the caller, a watcher or the service desk can add to this.")
+
+
 @contextmanager
 def changing(incident: Incident, expected_version: int | None) -> Iterator[Incident]:
     """A transaction holding the incident's row, re-read; refuses a stale ``expected_version``."""
@@ -58,9 +69,11 @@ def apply(
     acting_user: Any,
     channel: str,
     validate: Callable[[Incident], None] | None = None,
+    notes: Mapping[str, tuple[Any, Any]] | None = None,
 ) -> dict[str, tuple[Any, Any]]:
     """Set ``values`` on the locked ``current``, validate, save a new version and its history.
 
+    ``notes`` are recorded in the history entry beside the field changes (a reason, a comment).
     A failed validation raises inside the transaction, so nothing is saved.
     """
     changes = diff(current, values)
@@ -68,16 +81,23 @@ def apply(
         setattr(current, name, value)
     if validate is not None:
         validate(current)
-    save_versioned(current, changes, action=action, acting_user=acting_user, channel=channel)
+    current.version += 1
+    current.save(update_fields=sorted({*changes, "version", "updated_at"}))
+    recorded = {**changes, **(notes or {})}
+    record_change(current, action=action, actor=acting_user, channel=channel, changes=recorded)
     return changes
 
 
-def reindex(incident: Incident) -> None:
+def reindex(incident: Incident, comments: Iterable[str] | None = None) -> None:
     """Number, short description, description and comments; work notes stay out of the index,
-    so a requester's search can never match the text of a note they may not see."""
-    comments = Activity.objects.filter(incident=incident, kind=ActivityKind.COMMENT)
+    so a requester's search can never match the text of a note they may not see.
+
+    ``comments`` may be given when known (none, for a new incident) to save the query."""
+    if comments is None:
+        found = Activity.objects.filter(incident=incident, kind=ActivityKind.COMMENT)
+        comments = found.values_list("body", flat=True)
     parts = [incident.number, incident.short_description, incident.description]
-    parts.extend(comments.values_list("body", flat=True))
+    parts.extend(comments)
     search.index(incident, "\n".join(parts))
 
 

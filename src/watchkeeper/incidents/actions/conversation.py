@@ -21,6 +21,7 @@ from watchkeeper.incidents.actions._common import (
     changing,
     is_caller,
     reindex,
+    require_participant,
     require_view,
     require_work,
 )
@@ -54,45 +55,61 @@ def max_attachment_bytes() -> int:
     return int(getattr(settings, "ATTACHMENT_MAX_MB", 20)) * 1024 * 1024
 
 
+def clean_body(body: str | None, field: str = "body") -> str:
+    text = (body or "").strip()
+    if not text:
+        raise ValidationError({field: "Write something."})
+    if len(text) > MAX_BODY:
+        raise ValidationError({field: f"At most {MAX_BODY:,} characters."})
+    return text
+
+
+def write_activity(
+    current: Incident, kind: str, text: str, acting_user: Any, channel: str
+) -> tuple[Activity, dict[str, tuple[Any, Any]]]:
+    """Store the activity on the locked ``current`` and apply what it implies (first response,
+    the caller's answer ending "awaiting caller"); the caller of this writes the history."""
+    activity = Activity.objects.create(
+        incident=current,
+        kind=kind,
+        author=acting_user,
+        body=text,
+        body_html=render_markdown(text),
+        channel=channel,
+    )
+    values: dict[str, Any] = {}
+    staff_reply = can_work(acting_user) and not is_caller(acting_user, current)
+    if kind == ActivityKind.COMMENT and staff_reply and current.first_response_at is None:
+        values["first_response_at"] = timezone.now()
+    if (
+        kind == ActivityKind.COMMENT
+        and is_caller(acting_user, current)
+        and current.state == IncidentState.ON_HOLD
+        and current.hold_reason == HoldReason.AWAITING_CALLER
+    ):
+        values.update(state=IncidentState.IN_PROGRESS, hold_reason="")
+    changes = {name: (getattr(current, name), value) for name, value in values.items()}
+    for name, value in values.items():
+        setattr(current, name, value)
+    if values:
+        current.version += 1  # a changed state is a new version: stale edits are refused
+        current.save(update_fields=[*values, "version", "updated_at"])
+    if kind == ActivityKind.COMMENT:
+        reindex(current)
+    notifications.activity_added(activity)
+    return activity, changes
+
+
 def _add_activity(
     incident: Incident, kind: str, body: str, acting_user: Any, channel: str
 ) -> Activity:
-    text = (body or "").strip()
-    if not text:
-        raise ValidationError({"body": "Write something."})
-    if len(text) > MAX_BODY:
-        raise ValidationError({"body": f"At most {MAX_BODY:,} characters."})
+    text = clean_body(body)
     with changing(incident, None) as current:
-        activity = Activity.objects.create(
-            incident=current,
-            kind=kind,
-            author=acting_user,
-            body=text,
-            body_html=render_markdown(text),
-            channel=channel,
-        )
-        values: dict[str, Any] = {}
-        staff_reply = can_work(acting_user) and not is_caller(acting_user, current)
-        if kind == ActivityKind.COMMENT and staff_reply and current.first_response_at is None:
-            values["first_response_at"] = timezone.now()
-        if (
-            kind == ActivityKind.COMMENT
-            and is_caller(acting_user, current)
-            and current.state == IncidentState.ON_HOLD
-            and current.hold_reason == HoldReason.AWAITING_CALLER
-        ):
-            values.update(state=IncidentState.IN_PROGRESS, hold_reason="")
-        for name, value in values.items():
-            setattr(current, name, value)
-        if values:
-            current.save(update_fields=[*values, "updated_at"])
-        changes = {kind: (None, text[:500]), **{k: (None, v) for k, v in values.items()}}
+        activity, implied = write_activity(current, kind, text, acting_user, channel)
+        changes = {kind: (None, text[:500]), **implied}
         record_change(
             current, action=f"{kind}_added", actor=acting_user, channel=channel, changes=changes
         )
-        if kind == ActivityKind.COMMENT:
-            reindex(current)
-        notifications.activity_added(activity)
     return activity
 
 
@@ -101,6 +118,7 @@ def add_comment(
 ) -> Activity:
     """A comment the caller sees; the caller's answer to "awaiting caller" resumes the work."""
     require_view(acting_user, incident)
+    require_participant(acting_user, incident)
     if incident.state in (IncidentState.CLOSED, IncidentState.CANCELED) and not can_work(
         acting_user
     ):
@@ -126,6 +144,7 @@ def add_attachment(
 ) -> Attachment:
     """Store a file with the incident; its type must be on the list and its size in the limit."""
     require_view(acting_user, incident)
+    require_participant(acting_user, incident)
     if internal and not can_work(acting_user):
         raise PermissionDenied("Only the service desk can add internal attachments.")
     name = PurePath(upload.name or "file").name[:255]

@@ -20,6 +20,7 @@ from watchkeeper.incidents.actions.fields import (
     check_classification,
     default_group,
 )
+from watchkeeper.incidents.actions.relations import check_parent, record_parent_change
 from watchkeeper.incidents.choices import Impact, Urgency
 from watchkeeper.incidents.models import Incident, Tag
 from watchkeeper.incidents.permissions import IncidentPermission
@@ -45,6 +46,19 @@ STAFF_FIELDS = CALLER_FIELDS | {
 }
 
 
+RELATED_FIELDS = (
+    "caller",
+    "opened_by",
+    "category",
+    "subcategory",
+    "service",
+    "configuration_item",
+    "assignment_group",
+    "assignee",
+    "parent",
+)
+
+
 def create_incident(
     *,
     caller: Any,
@@ -68,8 +82,11 @@ def create_incident(
     with transaction.atomic():
         incident.number = next_number(Incident.NUMBER_PREFIX)
         incident.save()
-        incident.watch_list.set(list(watch_list))
-        incident.tags.set(_tags(tags))
+        watchers, tag_objects = list(watch_list), _tags(tags)
+        if watchers:  # a new incident has none: skip the query that would find that out
+            incident.watch_list.set(watchers)
+        if tag_objects:
+            incident.tags.set(tag_objects)
         changes = {
             name: (None, getattr(incident, name))
             for name in ("caller", "short_description", "channel", "state", "priority", *fields)
@@ -77,7 +94,8 @@ def create_incident(
         record_change(
             incident, action="created", actor=acting_user, channel=channel, changes=changes
         )
-        reindex(incident)
+        record_parent_change(incident, None, acting_user=acting_user, channel=channel)
+        reindex(incident, comments=[])
         notifications.incident_created(incident)
     return incident
 
@@ -107,9 +125,12 @@ def _new_incident(
         incident.assignment_group = default_group(incident)
     check_classification(incident)
     check_assignment(incident)
+    if incident.parent is not None:
+        check_parent(incident, incident.parent)
     if incident.assignee_id is not None:
         incident.assigned_at = timezone.now()
-    incident.full_clean(exclude=["number"])
+    # The related records were looked up by the caller already: validate values, not existence.
+    incident.full_clean(exclude=["number", *RELATED_FIELDS])
     return incident
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from watchkeeper.core.choices import Channel
@@ -21,14 +23,16 @@ from watchkeeper.incidents.actions._common import (
     require_work,
     sync,
 )
+from watchkeeper.incidents.actions.conversation import clean_body, write_activity
 from watchkeeper.incidents.choices import (
     OPEN_STATES,
+    ActivityKind,
     HoldReason,
     IncidentState,
     ResolutionCode,
 )
 from watchkeeper.incidents.lifecycle import check_transition
-from watchkeeper.incidents.models import Incident
+from watchkeeper.incidents.models import Incident, PostIncidentReview
 
 
 def _move(
@@ -40,8 +44,12 @@ def _move(
     acting_user: Any,
     channel: str,
     expected_version: int | None,
+    check: Callable[[Incident], None] | None = None,
+    notes: dict[str, tuple[Any, Any]] | None = None,
 ) -> Incident:
     with changing(incident, expected_version) as current:
+        if check is not None:
+            check(current)
         check_transition(current.state, target)
         values = {"state": target, **values}
         if target != IncidentState.ON_HOLD:
@@ -50,9 +58,16 @@ def _move(
         by_agent = acting_user is not None and can_work(acting_user)
         if responds and by_agent and current.first_response_at is None:
             values["first_response_at"] = timezone.now()
-        apply(current, values, action=action, acting_user=acting_user, channel=channel)
+        apply(current, values, action=action, acting_user=acting_user, channel=channel, notes=notes)
     sync(incident, current)
     return incident
+
+
+def _not_resolved(current: Incident) -> None:
+    if current.state == IncidentState.RESOLVED:
+        raise ValidationError(
+            {"state": f"{current.number} is resolved: reopen it (with a reason) to work on it."}
+        )
 
 
 def start_work(
@@ -62,6 +77,7 @@ def start_work(
     channel: str = Channel.WEB,
     expected_version: int | None = None,
 ) -> Incident:
+    """Start work on a new incident, or resume one on hold (a resolved one is reopened)."""
     require_work(acting_user)
     return _move(
         incident,
@@ -71,6 +87,7 @@ def start_work(
         acting_user=acting_user,
         channel=channel,
         expected_version=expected_version,
+        check=_not_resolved,
     )
 
 
@@ -116,40 +133,46 @@ def resolve(
         errors["notes"] = "Say how the incident was resolved."
     if errors:
         raise ValidationError(errors)
-    values: dict[str, Any] = {
-        "resolution_code": code,
-        "resolution_notes": notes.strip(),
-        "resolved_at": timezone.now(),
-        "resolved_by": acting_user,
-    }
-    values["first_contact_resolution"] = _first_contact(incident, acting_user)
-    _move(
-        incident,
-        IncidentState.RESOLVED,
-        values,
-        action="resolved",
-        acting_user=acting_user,
-        channel=channel,
-        expected_version=expected_version,
-    )
-    for child in incident.children.filter(state__in=OPEN_STATES):
-        resolve(
-            child,
-            code=ResolutionCode.RESOLVED_BY_PARENT,
-            notes=f"Resolved with its parent {incident.number}: {notes.strip()}",
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().get(pk=incident.pk)
+        values: dict[str, Any] = {
+            "resolution_code": code,
+            "resolution_notes": notes.strip(),
+            "resolved_at": timezone.now(),
+            "resolved_by": acting_user,
+            "first_contact_resolution": _first_contact(locked, acting_user),
+        }
+        _move(
+            incident,
+            IncidentState.RESOLVED,
+            values,
+            action="resolved",
             acting_user=acting_user,
             channel=channel,
+            expected_version=expected_version,
         )
-    notifications.incident_resolved(incident)
+        for child in incident.children.filter(state__in=OPEN_STATES):
+            resolve(
+                child,
+                code=ResolutionCode.RESOLVED_BY_PARENT,
+                notes=f"Resolved with its parent {incident.number}: {notes.strip()}",
+                acting_user=acting_user,
+                channel=channel,
+            )
+        notifications.incident_resolved(incident)
     return incident
 
 
-def _first_contact(incident: Incident, acting_user: Any) -> bool:
+#: Where the caller is on the line with the agent: the only first contacts.
+FIRST_CONTACT_CHANNELS = (Channel.PHONE, Channel.WALK_IN)
+
+
+def _first_contact(fresh: Incident, acting_user: Any) -> bool:
     """Resolved by the agent who took the call, never reassigned, never on hold or reopened."""
-    fresh = Incident.objects.get(pk=incident.pk)
     never_held = not history_of(fresh).filter(action="put_on_hold").exists()
     return bool(
         acting_user is not None
+        and fresh.channel in FIRST_CONTACT_CHANNELS
         and fresh.opened_by_id == acting_user.pk
         and fresh.caller_id != acting_user.pk
         and fresh.reassignment_count == 0
@@ -166,32 +189,57 @@ def reopen(
     channel: str = Channel.WEB,
     expected_version: int | None = None,
 ) -> Incident:
-    """The caller rejects the resolution (or an agent reopens) within the auto-close window."""
+    """The caller rejects the resolution (or an agent reopens it) while it is resolved.
+
+    The caller may do so only within the auto-close window; after that, and once closed, the
+    incident is final and they report a new one. The reason becomes a comment.
+    """
     require_caller_or_worker(acting_user, incident)
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say why the incident is not resolved."})
-    fresh = Incident.objects.get(pk=incident.pk)
-    values = {
-        "reopen_count": fresh.reopen_count + 1,
+    text = clean_body(reason, "reason")
+    values: dict[str, Any] = {
         "resolution_code": "",
         "resolved_at": None,
         "resolved_by": None,
         "first_contact_resolution": False,
     }
-    _move(
-        incident,
-        IncidentState.IN_PROGRESS,
-        values,
-        action="reopened",
-        acting_user=acting_user,
-        channel=channel,
-        expected_version=expected_version,
-    )
-    from watchkeeper.incidents.actions.conversation import add_comment
 
-    add_comment(
-        incident, body=f"Reopened: {reason.strip()}", acting_user=acting_user, channel=channel
-    )
+    def check(current: Incident) -> None:
+        if current.state != IncidentState.RESOLVED:
+            raise ValidationError(
+                {
+                    "state": f"Only a resolved incident can be reopened; {current.number} is "
+                    f"{current.get_state_display()}."
+                }
+            )
+        window = dt.timedelta(days=auto_close_days())
+        late = current.resolved_at is not None and timezone.now() - current.resolved_at > window
+        if late and not can_work(acting_user):
+            raise ValidationError(
+                {
+                    "state": f"{current.number} was resolved more than {window.days} days ago; "
+                    "please report a new incident."
+                }
+            )
+        values["reopen_count"] = current.reopen_count + 1
+
+    body = f"Reopened: {text}"
+    with transaction.atomic():
+        _move(
+            incident,
+            IncidentState.IN_PROGRESS,
+            values,
+            action="reopened",
+            acting_user=acting_user,
+            channel=channel,
+            expected_version=expected_version,
+            check=check,
+            notes={"comment": (None, body[:500])},
+        )
+        current = Incident.objects.get(pk=incident.pk)
+        write_activity(current, ActivityKind.COMMENT, body, acting_user, channel)
+    sync(incident, current)
     return incident
 
 
@@ -205,10 +253,6 @@ def close(
     """Close a resolved incident: the caller confirms, an agent closes, or the job after N days."""
     if acting_user is not None and not (can_work(acting_user) or is_caller(acting_user, incident)):
         raise PermissionDenied("Only the caller or the service desk can close this incident.")
-    if incident.is_major and not _review_complete(incident):
-        raise ValidationError(
-            {"review": "A major incident closes only after its post-incident review is complete."}
-        )
     return _move(
         incident,
         IncidentState.CLOSED,
@@ -217,11 +261,19 @@ def close(
         acting_user=acting_user,
         channel=channel,
         expected_version=expected_version,
+        check=_review_done,
     )
 
 
+def _review_done(current: Incident) -> None:
+    if current.is_major and not _review_complete(current):
+        raise ValidationError(
+            {"review": "A major incident closes only after its post-incident review is complete."}
+        )
+
+
 def _review_complete(incident: Incident) -> bool:
-    review = getattr(incident, "review", None)
+    review = PostIncidentReview.objects.filter(incident_id=incident.pk).first()
     return bool(review and review.is_complete)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from watchkeeper.core.choices import Channel
@@ -15,7 +17,12 @@ from watchkeeper.incidents import notifications
 from watchkeeper.incidents.actions._common import apply, changing, reindex, require_work, sync
 from watchkeeper.incidents.actions.create import _tags
 from watchkeeper.incidents.actions.fields import check_assignment, check_classification
-from watchkeeper.incidents.choices import FINAL_STATES
+from watchkeeper.incidents.actions.relations import (
+    check_parent,
+    lock_in_order,
+    record_parent_change,
+)
+from watchkeeper.incidents.choices import FINAL_STATES, Priority
 from watchkeeper.incidents.models import Incident
 from watchkeeper.incidents.permissions import IncidentPermission
 from watchkeeper.incidents.priority import priority_for
@@ -56,12 +63,17 @@ def update_incident(
     unknown = set(values) - EDITABLE
     if unknown:
         raise ValidationError({field: "This field cannot be changed here." for field in unknown})
-    with changing(incident, expected_version) as current:
+    with (
+        transaction.atomic(),
+        _locking_parent(incident, values),
+        changing(incident, expected_version) as current,
+    ):
         _refuse_final(current)
         if "short_description" in values:
             values["short_description"] = (values["short_description"] or "").strip()
-        if values.get("parent") is not None and values["parent"].pk == current.pk:
-            raise ValidationError({"parent": "An incident cannot be its own parent."})
+        old_parent_id = current.parent_id
+        if values.get("parent") is not None:
+            values["parent"] = _locked_parent(current, values["parent"])
         impact = values.get("impact", current.impact)
         urgency = values.get("urgency", current.urgency)
         if (impact, urgency) != (current.impact, current.urgency):
@@ -75,9 +87,28 @@ def update_incident(
             channel=channel,
             validate=_validate_fields,
         )
+        if "parent" in values:
+            record_parent_change(current, old_parent_id, acting_user=acting_user, channel=channel)
         reindex(current)
     sync(incident, current)
     return incident
+
+
+@contextmanager
+def _locking_parent(incident: Incident, values: dict[str, Any]) -> Iterator[None]:
+    """Lock the incident and its new parent in id order first, so two edits never deadlock."""
+    if values.get("parent") is not None:
+        lock_in_order(incident, values["parent"])
+    yield
+
+
+def _locked_parent(current: Incident, parent: Incident) -> Incident:
+    """The new parent, re-read and locked beside ``current`` (id order), and allowed as one."""
+    locked = lock_in_order(current, parent).get(parent.pk)
+    if locked is None:
+        raise ValidationError({"parent": f"No incident {parent.number}."})
+    check_parent(current, locked)
+    return locked
 
 
 def override_priority(
@@ -90,7 +121,9 @@ def override_priority(
     expected_version: int | None = None,
 ) -> Incident:
     require_permission(acting_user, IncidentPermission.OVERRIDE_PRIORITY)
-    if not reason.strip():
+    if priority not in Priority.values:
+        raise ValidationError({"priority": f"Priority must be one of {Priority.values}."})
+    if not (reason or "").strip():
         raise ValidationError({"reason": "Say why the priority differs from the matrix."})
     with changing(incident, expected_version) as current:
         _refuse_final(current)

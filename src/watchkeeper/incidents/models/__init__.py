@@ -2,6 +2,7 @@ from watchkeeper.incidents.models.activity import Activity, Attachment
 from watchkeeper.incidents.models.config import Category, PriorityRule, Tag
 from watchkeeper.incidents.models.incident import Incident, IncidentQuerySet
 from watchkeeper.incidents.models.major import MajorIncidentUpdate, PostIncidentReview
+from watchkeeper.incidents.models.saved_filter import SavedFilter
 
 __all__ = [
     "Activity",
@@ -12,5 +13,6 @@ __all__ = [
     "MajorIncidentUpdate",
     "PostIncidentReview",
     "PriorityRule",
+    "SavedFilter",
     "Tag",
 ]

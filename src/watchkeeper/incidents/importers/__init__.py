@@ -1,0 +1,1 @@
+"""Importers that load incidents from other tools (``watchkeeper import …``)."""

@@ -1,0 +1,1 @@
+"""Web pages of incidents: the requester's portal and the agent workspace."""
