@@ -51,6 +51,7 @@ from watchkeeper.incidents.api_support import (
     detail,
     encode_cursor,
     filtered,
+    fresh,
     group_with_id,
     listed,
     ordering,
@@ -157,7 +158,7 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Status[Inciden
         tags=payload.tags,
         **_creation_fields(payload, user),
     )
-    return Status(201, _one(request, incident.number))
+    return Status(201, fresh(user, incident))
 
 
 @router.get(PATH, response={200: IncidentOut, **ERRORS}, operation_id="get_incident")

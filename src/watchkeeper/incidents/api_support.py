@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from watchkeeper.accounts.models import SupportGroup, User
@@ -186,6 +186,26 @@ LIST_RELATED = ("caller", "assignee", "assignment_group", "service", "configurat
 
 def listed(user: Any) -> QuerySet[Incident]:
     return Incident.objects.restrict(user).select_related(*LIST_RELATED).prefetch_related("tags")
+
+
+def fresh(user: Any, incident: Incident) -> Incident:
+    """A just-created incident, ready for ``IncidentOut`` without re-reading what is known.
+
+    It has no children, related incidents, attachments, activity, review or updates yet; only
+    its tags and watch list are read. This halves the cost of ``POST /incidents``."""
+    prefetch_related_objects([incident], "tags", "watch_list")
+    incident._prefetched_objects_cache.update(  # type: ignore[attr-defined]
+        {"children": Incident.objects.none(), "related": Incident.objects.none()}
+    )
+    incident.visible_attachments = []  # type: ignore[attr-defined]
+    incident.comment_count = 0  # type: ignore[attr-defined]
+    incident.work_note_count = 0 if sees_internal(user) else None  # type: ignore[attr-defined]
+    incident.attachment_count = 0  # type: ignore[attr-defined]
+    parent = incident.parent
+    incident.visible_parent = parent.number if parent is not None else None  # type: ignore[attr-defined]
+    incident.staff_review = None  # type: ignore[attr-defined]
+    incident.staff_major_updates = []  # type: ignore[attr-defined]
+    return incident
 
 
 def detail(user: Any, number: str) -> Incident:

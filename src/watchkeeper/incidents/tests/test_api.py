@@ -152,6 +152,9 @@ def test_an_agent_creates_an_incident_for_a_caller_with_every_field(
     assert body["tags"] == ["mail", "storage"]
     assert body["assigned_at"] is not None
     assert body["work_note_count"] == 0
+    # and the answer to the creation is exactly what reading it back gives
+    number = body["number"]
+    assert _ok(agent_api.get(f"{API}/incidents/{number}")) == body
 
 
 def test_an_incident_manager_overrides_the_priority_when_creating(manager_api):
