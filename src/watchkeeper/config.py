@@ -79,7 +79,9 @@ def database_settings(data_dir: Path) -> dict[str, Any]:
     if not url:
         url = f"sqlite:///{data_dir / 'watchkeeper.sqlite3'}"
     try:
-        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))
+        )
     except ValueError as error:
         raise ImproperlyConfigured(f"{PREFIX}DATABASE_URL is not usable: {error}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":

@@ -13,7 +13,6 @@ from typing import Any, TypeVar, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
-from django.db.models.expressions import RawSQL
 
 from watchkeeper.core.models import SearchEntry
 
@@ -50,77 +49,54 @@ def query_words(text: str) -> list[str]:
     return WORD.findall(text.lower())[:MAX_WORDS]
 
 
-RANKED_MATCHES = 1000
-
-
-def _match_condition(words: list[str]) -> tuple[str, str]:
-    """A WHERE condition on ``core_searchentry`` matching every word as a prefix, and its param."""
+def _match(words: list[str]) -> tuple[list[str], str, list[Any], str, list[Any], str]:
+    """Extra tables, the WHERE clause and its params, the rank expression and its params, and the
+    rank's sort direction, for this database."""
     if connection.vendor == "postgresql":
         tsquery = " & ".join(f"{word}:*" for word in words)
-        return "vector @@ to_tsquery('english', %s)", tsquery
+        where = "core_searchentry.vector @@ to_tsquery('english', %s)"
+        rank = "ts_rank(core_searchentry.vector, to_tsquery('english', %s))"
+        return ["core_searchentry"], where, [tsquery], rank, [tsquery], "-search_rank"
     fts_query = " ".join(f'"{word}"*' for word in words)
-    return (
-        "id IN (SELECT rowid FROM core_searchentry_fts WHERE core_searchentry_fts MATCH %s)",
-        fts_query,
-    )
-
-
-def _ranked_ids(content_type_id: int, words: list[str]) -> list[str]:
-    """The ids of the best ``RANKED_MATCHES`` matches, best first."""
-    if connection.vendor == "postgresql":
-        tsquery = " & ".join(f"{word}:*" for word in words)
-        sql = (
-            "SELECT object_id FROM core_searchentry WHERE content_type_id = %s "
-            "AND vector @@ to_tsquery('english', %s) "
-            "ORDER BY ts_rank(vector, to_tsquery('english', %s)) DESC, id LIMIT %s"
-        )
-        params: list[Any] = [content_type_id, tsquery, tsquery, RANKED_MATCHES]
-    else:
-        sql = (
-            "SELECT e.object_id FROM core_searchentry_fts f "
-            "JOIN core_searchentry e ON e.id = f.rowid "
-            "WHERE core_searchentry_fts MATCH %s AND e.content_type_id = %s "
-            "ORDER BY f.rank, e.id LIMIT %s"
-        )
-        params = [" ".join(f'"{word}"*' for word in words), content_type_id, RANKED_MATCHES]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _all_matches(model: type[models.Model], content_type_id: int, words: list[str]) -> RawSQL:
-    """A subquery of the keys of every matching record of ``model``, typed like its primary key."""
-    condition, param = _match_condition(words)
-    pk_field = model._meta.pk
-    integer_key = isinstance(pk_field, models.IntegerField | models.AutoField)
-    key = "CAST(object_id AS BIGINT)" if integer_key else "object_id"
-    sql = f"SELECT {key} FROM core_searchentry WHERE content_type_id = %s AND {condition}"  # noqa: S608
-    return RawSQL(sql, [content_type_id, param])  # noqa: S611 (constant SQL, values as params)
+    where = "core_searchentry_fts MATCH %s AND core_searchentry_fts.rowid = core_searchentry.id"
+    tables = ["core_searchentry", "core_searchentry_fts"]
+    return tables, where, [fts_query], "core_searchentry_fts.rank", [], "search_rank"
 
 
 def search(queryset: models.QuerySet[M], text: str) -> models.QuerySet[M]:
     """``queryset`` narrowed to the records whose text matches ``text``, best matches first.
 
-    An empty query returns the queryset unchanged. Every match is returned; the best
-    ``RANKED_MATCHES`` come first in rank order, the rest follow in the queryset's own order.
+    One query: the full-text match is joined to the records (FTS5's ``rank`` on SQLite,
+    ``ts_rank`` on PostgreSQL), ties broken by the queryset's own order. An empty query returns
+    the queryset unchanged. ``extra()`` is used because the ORM cannot join a table it has no
+    relation to; every value goes in as a parameter.
     """
     words = query_words(text)
     if not words:
         return queryset
     model = queryset.model
     content_type = ContentType.objects.get_for_model(model)
-    ids = _ranked_ids(content_type.pk, words)
-    if not ids:
-        return queryset.none()
     pk_field = model._meta.pk
     assert pk_field is not None
-    keys = [pk_field.to_python(value) for value in ids]
-    ranking = models.Case(
-        *[models.When(pk=key, then=models.Value(position)) for position, key in enumerate(keys)],
-        default=models.Value(len(keys)),
-        output_field=models.IntegerField(),
+    quote = connection.ops.quote_name
+    record_key = f"{quote(model._meta.db_table)}.{quote(pk_field.column or 'id')}"
+    integer_key = isinstance(pk_field, models.IntegerField | models.AutoField)
+    entry_key = (
+        "CAST(core_searchentry.object_id AS BIGINT)"
+        if integer_key
+        else "core_searchentry.object_id"
     )
+    tables, match, match_params, rank, rank_params, direction = _match(words)
     tiebreak = list(queryset.query.order_by or model._meta.ordering or ["pk"])
-    matching = queryset.filter(pk__in=_all_matches(model, content_type.pk, words))
-    ranked = matching.annotate(search_rank=ranking).order_by("search_rank", *tiebreak)
+    ranked = queryset.extra(  # noqa: S610 (constant SQL, values as parameters)
+        tables=tables,
+        where=[
+            "core_searchentry.content_type_id = %s",
+            f"{record_key} = {entry_key}",
+            match,
+        ],
+        params=[content_type.pk, *match_params],
+        select={"search_rank": rank},
+        select_params=rank_params,
+    ).order_by(direction, *tiebreak)
     return cast("models.QuerySet[M]", ranked)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from watchkeeper.core import search
-from watchkeeper.core.api import MAX_ID, caller, requires
+from watchkeeper.core.api import caller, requires
 from watchkeeper.core.choices import Channel
 from watchkeeper.incidents import actions
 from watchkeeper.incidents.api_schemas import (
@@ -56,11 +56,11 @@ from watchkeeper.incidents.api_support import (
     listed,
     ordering,
     reference_values,
-    sees_internal,
     user_named,
     users_named,
     visible,
 )
+from watchkeeper.incidents.downloads import attachment_response
 from watchkeeper.incidents.models import Attachment, Incident, MajorIncidentUpdate
 from watchkeeper.incidents.permissions import IncidentPermission as P
 
@@ -399,26 +399,8 @@ BINARY = {"content": {"application/octet-stream": {"schema": {"type": "string"}}
 def download_incident_attachment(
     request: HttpRequest, number: str, attachment_id: int
 ) -> FileResponse:
-    user = caller(request)
-    incident = visible(user, number)
-    if not 0 < attachment_id <= MAX_ID:
-        raise Http404
-    attachments = Attachment.objects.filter(incident=incident)
-    if not sees_internal(user):
-        attachments = attachments.filter(internal=False)
-    attachment = attachments.filter(pk=attachment_id).first()
-    if attachment is None:
-        raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.name, content_type=attachment.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    visible(caller(request), number)  # an unknown or invisible incident: 404 before anything
+    return attachment_response(caller(request), number, attachment_id)
 
 
 @router.post(f"{PATH}/priority", response=ONE, operation_id="override_incident_priority")

@@ -231,8 +231,10 @@ def detail(user: Any, number: str) -> Incident:
         .prefetch_related(
             "tags",
             "watch_list",
-            Prefetch("children", linked.only("pk", "number", "parent_id")),
-            Prefetch("related", linked.only("pk", "number")),
+            # order_by(): without it SQLite walks the created_at index to sort (66 ms at 100k)
+            # instead of looking the few children up by parent.
+            Prefetch("children", linked.only("pk", "number", "parent_id").order_by()),
+            Prefetch("related", linked.only("pk", "number").order_by()),
             Prefetch("attachments", attachments, to_attr="visible_attachments"),
         )
         .get(pk=pk)
@@ -357,7 +359,11 @@ def after_cursor(incidents: QuerySet[Incident], sort: str, cursor: str) -> Query
     value, pk = _decode_cursor(sort, cursor)
     field = sort.lstrip("-")
     op = "lt" if sort.startswith("-") else "gt"
-    return incidents.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk}))
+    # The leading bound (<= or >=) lets the database range-scan the sort column's index; the
+    # OR alone makes it scan the index from the start (400 ms at page 1,000 of 100k rows).
+    bound = {f"{field}__{op}e": value}
+    after = Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk})
+    return incidents.filter(**bound).filter(after)
 
 
 def _decode_cursor(sort: str, cursor: str) -> tuple[Any, int]:

@@ -250,3 +250,11 @@ def test_a_real_queue_keeps_a_scheduled_job_until_its_time(real_queue):
     (due,) = real_queue.read_schedule(eta.replace(tzinfo=None) + dt.timedelta(seconds=1))
     real_queue.execute(due, timestamp=eta.replace(tzinfo=None) + dt.timedelta(seconds=1))
     assert CALLS == [("timed", 1)]
+
+
+def test_the_sqlite_optimize_job_runs_only_on_sqlite(db: None) -> None:
+    from django.db import connection
+
+    from watchkeeper.core.tasks import optimize_sqlite
+
+    assert optimize_sqlite.call_local() is (connection.vendor == "sqlite")

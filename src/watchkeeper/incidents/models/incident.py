@@ -129,6 +129,11 @@ class Incident(ItsmRecord):
             models.Index(fields=["caller", "created_at"], name="incident_caller_created"),
             models.Index(fields=["updated_at"], name="incident_updated"),
             models.Index(fields=["is_major", "state"], name="incident_major_state"),
+            # Children by parent: a partial index, because nearly every incident has no parent
+            # and SQLite's statistics would then judge the plain index useless.
+            models.Index(
+                fields=["parent"], name="incident_children", condition=Q(parent__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
