@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -169,39 +169,55 @@ def assign(
     return incident
 
 
+def _replace_set(
+    incident: Incident,
+    field: str,
+    items: list[Any],
+    name_of: Callable[[Any], str],
+    *,
+    acting_user: Any,
+    channel: str,
+) -> Incident:
+    """Replace a many-to-many field (watch list, tags) and record old -> new names."""
+    require_work(acting_user)
+    with changing(incident, None) as current:
+        related = getattr(current, field)
+        old = sorted(name_of(item) for item in related.all())
+        related.set(items)
+        new = sorted(name_of(item) for item in items)
+        if old != new:
+            record_change(
+                current,
+                action=f"{field}_changed",
+                actor=acting_user,
+                channel=channel,
+                changes={field: (old, new)},
+            )
+    return incident
+
+
 def set_watch_list(
     incident: Incident, users: Iterable[Any], *, acting_user: Any, channel: str = Channel.WEB
 ) -> Incident:
-    require_work(acting_user)
-    with changing(incident, None) as current:
-        old = sorted(current.watch_list.values_list("username", flat=True))
-        people = list(users)
-        current.watch_list.set(people)
-        new = sorted(user.username for user in people)
-        if old != new:
-            changes = {"watch_list": (old, new)}
-            record_change(
-                current,
-                action="watch_list_changed",
-                actor=acting_user,
-                channel=channel,
-                changes=changes,
-            )
-    return incident
+    return _replace_set(
+        incident,
+        "watch_list",
+        list(users),
+        lambda user: user.username,
+        acting_user=acting_user,
+        channel=channel,
+    )
 
 
 def set_tags(
     incident: Incident, names: Iterable[str], *, acting_user: Any, channel: str = Channel.WEB
 ) -> Incident:
     require_work(acting_user)
-    with changing(incident, None) as current:
-        old = sorted(current.tags.values_list("name", flat=True))
-        tags = _tags(names)
-        current.tags.set(tags)
-        new = sorted(tag.name for tag in tags)
-        if old != new:
-            changes = {"tags": (old, new)}
-            record_change(
-                current, action="tags_changed", actor=acting_user, channel=channel, changes=changes
-            )
-    return incident
+    return _replace_set(
+        incident,
+        "tags",
+        _tags(names),
+        lambda tag: tag.name,
+        acting_user=acting_user,
+        channel=channel,
+    )
