@@ -1,7 +1,8 @@
 """Incident benchmarks over HTTP (issue 3): ``python -m bench incidents --sizes 10000,100000``.
 
 For each database (SQLite; PostgreSQL with ``--postgres``) and each size, in increasing order:
-seed the incidents (bench/seed_incidents.py, topping up the previous size), start
+seed the incidents into that size's own database (bench/seed_incidents.py; with ``--keep`` an
+earlier run's seed is reused and only topped up), start
 ``watchkeeper serve --no-worker`` (gunicorn gthread, ``--workers 2 --threads 4``) on a free
 loopback port, and measure over HTTP with bench/http_load.py: API create throughput at
 concurrency 8 (median of ``--runs`` runs of ``--seconds`` each), list page 1 and the deep page
@@ -78,11 +79,15 @@ def run_json(command: list[str], env: dict[str, str], cwd: Path = ROOT) -> dict[
     return result
 
 
-def recreate_postgres(name: str) -> None:
+def prepare_postgres(name: str, *, empty: bool) -> None:
+    """Create the database ``name``; drop it first when ``empty``, else keep it if it exists."""
     import psycopg
 
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if empty:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        elif conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
@@ -232,33 +237,36 @@ def measure_helpdesk(port: int, seed: dict[str, Any], args: argparse.Namespace) 
     return rows
 
 
-def watchkeeper_env(database: str) -> dict[str, str]:
+def watchkeeper_env(database: str, size: int) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("WATCHKEEPER_")}
-    env["WATCHKEEPER_DATA_DIR"] = str(VAR / f"incidents-{database}")
+    env["WATCHKEEPER_DATA_DIR"] = str(VAR / f"incidents-{database}-{size}")
     if database == "postgresql":
-        env["WATCHKEEPER_DATABASE_URL"] = f"{PG_SERVER}/wk_bench_incidents"
+        env["WATCHKEEPER_DATABASE_URL"] = f"{PG_SERVER}/wk_bench_incidents_{size}"
     return env
 
 
-def helpdesk_env(database: str) -> dict[str, str]:
+def helpdesk_env(database: str, size: int) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("HELPDESK_")}
     env.update(
-        HELPDESK_BENCH_DIR=str(VAR / f"helpdesk-{database}"), DJANGO_SETTINGS_MODULE="settings"
+        HELPDESK_BENCH_DIR=str(VAR / f"helpdesk-{database}-{size}"),
+        DJANGO_SETTINGS_MODULE="settings",
     )
     if database == "postgresql":
-        env["HELPDESK_BENCH_PG"] = "wk_bench_helpdesk"
+        env["HELPDESK_BENCH_PG"] = f"wk_bench_helpdesk_{size}"
     return env
 
 
-def start_fresh(database: str, helpdesk: bool) -> None:
-    for directory in (VAR / f"incidents-{database}", VAR / f"helpdesk-{database}"):
+def prepare(database: str, size: int, helpdesk: bool, *, empty: bool) -> None:
+    """This size's databases, emptied when ``empty`` (each size has its own, so a 1M seed can be
+    kept for the next run)."""
+    for directory in (VAR / f"incidents-{database}-{size}", VAR / f"helpdesk-{database}-{size}"):
         directory.mkdir(parents=True, exist_ok=True)
-        for leftover in [*directory.glob("*.sqlite3*")]:
+        for leftover in [*directory.glob("*.sqlite3*")] if empty else []:
             leftover.unlink()
     if database == "postgresql":
-        recreate_postgres("wk_bench_incidents")
+        prepare_postgres(f"wk_bench_incidents_{size}", empty=empty)
         if helpdesk:
-            recreate_postgres("wk_bench_helpdesk")
+            prepare_postgres(f"wk_bench_helpdesk_{size}", empty=empty)
 
 
 def ensure_helpdesk() -> Path:
@@ -273,7 +281,8 @@ def ensure_helpdesk() -> Path:
 
 def bench_size(database: str, size: int, args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {"database": database, "size": size}
-    env = watchkeeper_env(database)
+    prepare(database, size, args.helpdesk, empty=not args.keep)
+    env = watchkeeper_env(database, size)
     log(f"{database}: seeding Watchkeeper to {size:,} incidents")
     seed = run_json([sys.executable, "-m", "bench.seed_incidents", "--to", str(size)], env)
     result["seed"] = {
@@ -294,7 +303,7 @@ def bench_size(database: str, size: int, args: argparse.Namespace) -> dict[str, 
     log(f"{database}: Watchkeeper measured; load {load_average():.2f}")
     if args.helpdesk:
         python = ensure_helpdesk()
-        hd_env = helpdesk_env(database)
+        hd_env = helpdesk_env(database, size)
         log(f"{database}: seeding django-helpdesk to {size:,} tickets")
         hd_seed = run_json(
             [str(python), "seed.py", "--to", str(size), "--tickets", str(TICKETS)],
@@ -354,6 +363,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL (local server)")
     parser.add_argument("--no-sqlite", action="store_true", help="skip SQLite")
     parser.add_argument("--helpdesk", action="store_true", help="compare with django-helpdesk 2.6")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="reuse the databases seeded for each size by an earlier run (top up only)",
+    )
     parser.add_argument("--runs", type=int, default=3, help="create-throughput runs (median)")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of one create run")
     parser.add_argument("--samples", type=int, default=300, help="requests per latency figure")
@@ -371,7 +385,6 @@ def main(argv: list[str] | None = None) -> None:
     results_file = VAR / "incidents-results.json"
     results = json.loads(results_file.read_text()) if results_file.exists() else []
     for database in databases:
-        start_fresh(database, args.helpdesk)
         for size in sizes:
             result = bench_size(database, size, args)
             result["at"] = time.strftime("%Y-%m-%d %H:%M:%S")

@@ -248,7 +248,7 @@ class IncidentFactory:
             **values,
         )
         text = "\n".join([number, values["short_description"], body])
-        search = SearchEntry(content_type=self.content_type, object_id=str(pk), text=text)
+        search = SearchEntry.for_record(self.content_type.pk, pk, text)
         return incident, chain.entries, search
 
     def progress(self, chain: Chain, values: dict[str, Any], created: dt.datetime) -> None:

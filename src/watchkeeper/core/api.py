@@ -23,6 +23,7 @@ from django.core.exceptions import (
 )
 from django.core.validators import validate_email
 from django.db import DataError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, FilterSchema, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
@@ -99,6 +100,21 @@ class Pagination(LimitOffsetPagination):
             settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT
         )
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+#: Lists count their rows up to this many: an exact ``COUNT(*)`` over a million rows costs more
+#: than the page it comes with, and nobody pages through more by hand. Text searches count to
+#: ``SEARCH_COUNT_LIMIT`` (each match costs an index probe), as search engines say "1,000+".
+COUNT_LIMIT = 10_000
+SEARCH_COUNT_LIMIT = 1_000
+
+
+def capped_count(queryset: QuerySet[Any], limit: int | None = None) -> tuple[int, bool]:
+    """The rows of ``queryset`` counted up to ``limit`` (``COUNT_LIMIT``), and whether there are
+    more."""
+    limit = COUNT_LIMIT if limit is None else limit
+    counted = queryset.order_by().values("pk")[: limit + 1].count()
+    return min(counted, limit), counted > limit
 
 
 class BearerTokenAuth(HttpBearer):

@@ -98,7 +98,13 @@ class SearchEntry(models.Model):
 
     A migration adds the full-text index per database: an FTS5 table kept in step by triggers on
     SQLite, a stored ``tsvector`` column with a GIN index on PostgreSQL.
+
+    The id is not a counter but ``content type id * KEY_SPAN + record id`` (``for_record``): a
+    search then turns a full-text match into record ids by arithmetic, without reading the
+    entries, which is what keeps it fast at a million records.
     """
+
+    KEY_SPAN = 2**40
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.CharField(max_length=64)
@@ -114,6 +120,21 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content_type.model}:{self.object_id}"
+
+    @classmethod
+    def key(cls, content_type_id: int, record_id: int) -> int:
+        if not 0 < record_id < cls.KEY_SPAN:
+            raise ValueError(f"Search needs integer record ids below 2**40, not {record_id!r}.")
+        return content_type_id * cls.KEY_SPAN + record_id
+
+    @classmethod
+    def for_record(cls, content_type_id: int, record_id: int, text: str) -> SearchEntry:
+        return cls(
+            id=cls.key(content_type_id, record_id),
+            content_type_id=content_type_id,
+            object_id=str(record_id),
+            text=text,
+        )
 
 
 class NotificationTemplate(Historied):

@@ -14,7 +14,13 @@ from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from watchkeeper.core import search
-from watchkeeper.core.api import caller, requires
+from watchkeeper.core.api import (
+    COUNT_LIMIT,
+    SEARCH_COUNT_LIMIT,
+    caller,
+    capped_count,
+    requires,
+)
 from watchkeeper.core.choices import Channel
 from watchkeeper.incidents import actions
 from watchkeeper.incidents.api_schemas import (
@@ -72,7 +78,7 @@ VERSIONED_ERRORS: dict[int, Any] = {**ERRORS, 409: ConflictOut}
 ONE = {200: IncidentOut, **VERSIONED_ERRORS}
 PATH = "/incidents/{number}"
 
-LIST_DESCRIPTION = """
+LIST_DESCRIPTION = f"""
 The incidents the caller may see (a requester: those they called in or watch), newest first.
 
 **Filters:** `state` (repeatable), `priority`, `assignment_group` (id), `assignee` and `caller`
@@ -87,7 +93,9 @@ prefixed with `-` for descending (default `-created_at`); the id breaks ties.
 `cursor` for deep ones: every page answers `next_cursor` (null on the last page); pass it back
 as `?cursor=…` with the same filters and sort to get the next page. A cursor page costs the same
 at page 1 and page 1,000, and does not skip or repeat rows when incidents are added meanwhile.
-`count` is the total on offset pages and null on cursor pages (counting is what gets slow).
+`count` is the total on offset pages, counted up to {COUNT_LIMIT:,} (with `q`, up to
+{SEARCH_COUNT_LIMIT:,}; then `count_capped` is true: there are more), and null on cursor pages;
+counting is what gets slow on large tables.
 """
 
 
@@ -106,22 +114,30 @@ def _one(request: HttpRequest, number: str) -> Incident:
 def list_incidents(request: HttpRequest, filters: Query[IncidentFilter]) -> dict[str, Any]:
     user = caller(request)
     incidents = filtered(listed(user), filters)
-    if filters.q:
-        incidents = search.search(incidents, filters.q)
-    incidents = incidents.order_by(*ordering(filters.sort))
+    if filters.cursor and filters.offset:
+        raise ValidationError({"offset": "Use either offset or cursor, not both."})
     count: int | None = None
+    capped = False
+    if filters.q and not incidents.query.where:
+        # Nothing narrows the search but the words: the index alone counts the matches.
+        matches = search.count_matches(Incident, filters.q, SEARCH_COUNT_LIMIT + 1)
+        count, capped = min(matches, SEARCH_COUNT_LIMIT), matches > SEARCH_COUNT_LIMIT
+        incidents = search.matching(incidents, filters.q, matches=matches)
+    elif filters.q:
+        incidents = search.matching(incidents, filters.q)
+        count, capped = capped_count(incidents, SEARCH_COUNT_LIMIT)
+    incidents = incidents.order_by(*ordering(filters.sort))
     if filters.cursor:
-        if filters.offset:
-            raise ValidationError({"offset": "Use either offset or cursor, not both."})
+        count, capped = None, False
         incidents = after_cursor(incidents, filters.sort, filters.cursor)
-    else:
-        count = incidents.count()
+    elif count is None:
+        count, capped = capped_count(incidents)
     start = 0 if filters.cursor else filters.offset
     rows = list(incidents[start : start + filters.limit + 1])
     more = len(rows) > filters.limit
     rows = rows[: filters.limit]
     next_cursor = encode_cursor(filters.sort, rows[-1]) if more else None
-    return {"count": count, "next_cursor": next_cursor, "items": rows}
+    return {"count": count, "count_capped": capped, "next_cursor": next_cursor, "items": rows}
 
 
 def _creation_fields(payload: IncidentIn, user: Any) -> dict[str, Any]:

@@ -234,7 +234,10 @@ class IncidentOut(IncidentSummaryOut):
 
 class IncidentPage(Schema):
     count: int | None = Field(
-        ..., description="Rows matching the filters; null on pages asked for by cursor"
+        ..., description="Rows matching the filters (at most 10,000); null on cursor pages"
+    )
+    count_capped: bool = Field(
+        False, description="True when more rows match than `count` says: counting stopped"
     )
     next_cursor: str | None = Field(
         ..., description="Pass as ?cursor= for the next page; null on the last page"

@@ -211,11 +211,9 @@ def test_an_entry_of_another_model_with_the_same_id_is_not_found(make_user):
     # given a user, and a group's search entry that carries the same object id
     user = make_user("lonely")
     search.unindex(user)
-    SearchEntry.objects.create(
-        content_type=ContentType.objects.get_for_model(SupportGroup),
-        object_id=str(user.pk),
-        text="firewall rules",
-    )
+    SearchEntry.for_record(
+        ContentType.objects.get_for_model(SupportGroup).pk, user.pk, "firewall rules"
+    ).save()
 
     # when searching users
     found = search.search(User.objects.all(), "firewall")
@@ -261,3 +259,47 @@ def test_users_are_indexed_by_their_actions(make_user):
 
     # then they are found
     assert _names(found) == ["jdoe"]
+
+
+@pytest.mark.parametrize("few_matches", [1000, 0], ids=["fetch-by-id", "walk-the-order"])
+def test_matching_keeps_the_querysets_order(make_user, monkeypatch, few_matches):
+    # given records in a known order, most of them about disks; and (second case) SQLite told
+    # that every match count is many, so it walks the order instead of fetching by id
+    monkeypatch.setattr(search, "FEW_MATCHES", few_matches)
+    users = [make_user(f"order{n}") for n in range(6)]
+    for n, user in enumerate(users):
+        search.index(user, "disk full on the file server" if n != 2 else "printer jam")
+    ordered = User.objects.filter(username__startswith="order").order_by("-username")
+
+    # when narrowing the ordered queryset to the disk records
+    found = search.matching(ordered, "disk serv")
+
+    # then the matches come in the queryset's own order, the others are left out
+    assert _names(found) == ["order5", "order4", "order3", "order1", "order0"]
+    assert _names(search.matching(ordered, "printer")) == ["order2"]
+    assert found.count() == 5
+
+
+def test_matching_finds_nothing_for_unknown_words_or_other_models(make_user, make_group):
+    # given a user and a group, only the group about firewalls
+    make_user("plain")
+    search.index(make_group("Perimeter"), "firewall rules")
+
+    # when narrowing users to firewalls, or to a word nobody used
+    # then nothing is found
+    assert list(search.matching(User.objects.all(), "firewall")) == []
+    assert list(search.matching(User.objects.all(), "zeppelin")) == []
+    # and an empty query narrows nothing
+    assert search.matching(User.objects.all(), " ?! ").count() == User.objects.count()
+
+
+def test_search_entry_ids_encode_the_record(make_user):
+    # given an indexed user
+    user = make_user("keyed")
+    content_type = ContentType.objects.get_for_model(User)
+
+    # then its entry's id is the content type's range plus the user's id
+    entry = SearchEntry.objects.get(content_type=content_type, object_id=str(user.pk))
+    assert entry.pk == content_type.pk * SearchEntry.KEY_SPAN + user.pk
+    with pytest.raises(ValueError, match="integer record ids"):
+        SearchEntry.key(content_type.pk, 2**40)

@@ -33,7 +33,7 @@ ENTRY_FIELDS = (
     "prev_hash",
     "hash",
 )
-SEARCH_FIELDS = ("content_type", "object_id", "text")
+SEARCH_FIELDS = ("id", "content_type", "object_id", "text")
 
 
 @dataclass(frozen=True)

@@ -159,11 +159,7 @@ def _save_users(new: list[tuple[User, list[str]]]) -> None:
     sql.update(User, ["history_length", "history_hash"], users)
     content_type = ContentType.objects.get_for_model(User)
     search = [
-        SearchEntry(
-            content_type=content_type,
-            object_id=str(user.pk),
-            text=f"{user.username} {user.get_full_name()}",
-        )
+        SearchEntry.for_record(content_type.pk, user.pk, f"{user.username} {user.get_full_name()}")
         for user in users
     ]
     sql.insert(SearchEntry, SEARCH_FIELDS, search)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from functools import cache
-from types import SimpleNamespace
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -214,10 +213,10 @@ def index(incidents: list[Incident]) -> None:
     """Their search text: number, short description and description, as ``reindex`` writes it."""
     content_type = ContentType.objects.get_for_model(Incident)
     entries = [
-        SimpleNamespace(
-            content_type_id=content_type.pk,
-            object_id=str(incident.pk),
-            text="\n".join([incident.number, incident.short_description, incident.description]),
+        SearchEntry.for_record(
+            content_type.pk,
+            incident.pk,
+            "\n".join([incident.number, incident.short_description, incident.description]),
         )
         for incident in incidents
     ]

@@ -856,9 +856,21 @@ def test_sorting(agent_api, spread):
 
 def test_offset_pagination_counts_every_row(agent_api, spread):
     body = _ok(agent_api.get(f"{API}/incidents?limit=2&offset=2&sort=created_at"))
-    assert body["count"] == 5
+    assert body["count"] == 5 and body["count_capped"] is False
     assert [i["number"] for i in body["items"]] == [i.number for i in spread[2:4]]
     assert body["next_cursor"]
+
+
+def test_offset_pagination_stops_counting_at_the_limit(agent_api, spread, monkeypatch):
+    # given a count limit below the number of incidents
+    monkeypatch.setattr("watchkeeper.core.api.COUNT_LIMIT", 3)
+
+    # when the list is asked for
+    body = _ok(agent_api.get(f"{API}/incidents?limit=2"))
+
+    # then the count stops at the limit and says there are more
+    assert body["count"] == 3 and body["count_capped"] is True
+    assert len(body["items"]) == 2
 
 
 @pytest.mark.parametrize(
@@ -1001,3 +1013,19 @@ def test_bad_attachments_answer_4xx_naming_the_field(agent_api, ticket, settings
     stale = SimpleUploadedFile("a.txt", b"x")
     assert _body(agent_api.post(url, {"file": stale, "version": "7"}))["current_version"] == 1
     assert not ticket.attachments.exists()
+
+
+@pytest.mark.parametrize("extra", ["", "&opened_after=2000-01-01T00:00:00Z"])
+def test_search_counts_up_to_its_own_limit(agent_api, spread, monkeypatch, extra):
+    # given a search count limit of one, and two incidents about printers
+    monkeypatch.setattr("watchkeeper.incidents.api.SEARCH_COUNT_LIMIT", 1)
+
+    # when searching for printers (without and with a filter that keeps every row)
+    body = _ok(agent_api.get(f"{API}/incidents?q=printer{extra}"))
+
+    # then both are listed, and the count stops at one and says there are more
+    assert sorted(i["short_description"] for i in body["items"]) == [
+        "Printer jams",
+        "Printer out of toner",
+    ]
+    assert body["count"] == 1 and body["count_capped"] is True

@@ -91,10 +91,10 @@ def filtered(queue: str, user: Any, form: QueueFilterForm) -> QuerySet[Incident]
     field = SORTS[sort.lstrip("-")]
     direction = "-" if sort.startswith("-") else ""
     queryset = queryset.order_by(f"{direction}{field}", "-pk")
-    if data.get("q"):
-        queryset = search.search(queryset, data["q"])
-        if not form.data.get("sort"):
-            queryset = queryset.order_by("search_rank", "-pk")  # type: ignore[misc]
+    if data.get("q") and form.data.get("sort"):
+        queryset = search.matching(queryset, data["q"])
+    elif data.get("q"):
+        queryset = search.search(queryset, data["q"])  # best matches first
     return queryset.select_related("caller", "assignment_group", "assignee")
 
 
