@@ -57,6 +57,11 @@ def main() -> None:
 
         incidents_main(sys.argv[2:])
         return
+    if sys.argv[1:2] == ["sla"]:
+        from bench.sla import main as sla_main
+
+        sla_main(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("--postgres", action="store_true", help="use WATCHKEEPER_DATABASE_URL")
     args = parser.parse_args()

@@ -197,30 +197,33 @@ def measure_helpdesk(port: int, seed: dict[str, Any], args: argparse.Namespace) 
     size = seed["tickets"]
     deep = min(DEEP_PAGE, max(1, size // PAGE))
     budget = args.helpdesk_budget
-    rows = [
-        latency_row(
-            "list page 1",
-            http_load.latencies(
-                api,
-                [("GET", "/api/tickets/?page=1", None)],
-                samples=args.samples,
-                budget_seconds=budget,
-                warmup=0,
-                min_samples=1,
+    if args.only == "helpdesk-create":
+        rows = []
+    else:
+        rows = [
+            latency_row(
+                "list page 1",
+                http_load.latencies(
+                    api,
+                    [("GET", "/api/tickets/?page=1", None)],
+                    samples=args.samples,
+                    budget_seconds=budget,
+                    warmup=0,
+                    min_samples=1,
+                ),
             ),
-        ),
-        latency_row(
-            f"list page {deep:,} (offset)",
-            http_load.latencies(
-                api,
-                [("GET", f"/api/tickets/?page={deep}", None)],
-                samples=args.samples,
-                budget_seconds=budget,
-                warmup=0,
-                min_samples=1,
+            latency_row(
+                f"list page {deep:,} (offset)",
+                http_load.latencies(
+                    api,
+                    [("GET", f"/api/tickets/?page={deep}", None)],
+                    samples=args.samples,
+                    budget_seconds=budget,
+                    warmup=0,
+                    min_samples=1,
+                ),
             ),
-        ),
-    ]
+        ]
     queues = seed["queues"]
 
     def create(n: int) -> http_load.Request:
@@ -298,9 +301,10 @@ def bench_size(database: str, size: int, args: argparse.Namespace) -> dict[str, 
         "127.0.0.1:{port}",
         *SERVER_FLAGS,
     ]
-    with serving(command, env, ROOT, "/healthz") as port:
-        result["watchkeeper"] = measure_watchkeeper(port, seed, args)
-    log(f"{database}: Watchkeeper measured; load {load_average():.2f}")
+    if args.only != "helpdesk-create":
+        with serving(command, env, ROOT, "/healthz") as port:
+            result["watchkeeper"] = measure_watchkeeper(port, seed, args)
+        log(f"{database}: Watchkeeper measured; load {load_average():.2f}")
     if args.helpdesk:
         python = ensure_helpdesk()
         hd_env = helpdesk_env(database, size)
@@ -348,8 +352,10 @@ def report(result: dict[str, Any]) -> str:
         "| measure | Watchkeeper p50 / p99 | django-helpdesk p50 / p99 |",
         "|---|---|---|",
     ]
-    for row in result["watchkeeper"]:
-        lines.append(f"| {row['measure']} | {cell(row)} | {cell(helpdesk.get(row['measure']))} |")
+    ours = result.get("watchkeeper") or [{"measure": name} for name in helpdesk]
+    for row in ours:
+        mine = cell(row) if "samples" in row or "runs" in row else "-"
+        lines.append(f"| {row['measure']} | {mine} | {cell(helpdesk.get(row['measure']))} |")
     return "\n".join(lines)
 
 
@@ -367,6 +373,12 @@ def main(argv: list[str] | None = None) -> None:
         "--keep",
         action="store_true",
         help="reuse the databases seeded for each size by an earlier run (top up only)",
+    )
+    parser.add_argument(
+        "--only",
+        choices=["all", "helpdesk-create"],
+        default="all",
+        help="helpdesk-create: measure only django-helpdesk's create throughput (a re-run)",
     )
     parser.add_argument("--runs", type=int, default=3, help="create-throughput runs (median)")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of one create run")

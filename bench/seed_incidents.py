@@ -37,6 +37,8 @@ CALLERS = 300
 RESOLVERS_PER_GROUP = 6
 BATCH = 5000
 SPAN = dt.timedelta(days=730)
+#: With ``open_only`` the incidents are a backlog: created over the last 30 days, all open.
+OPEN_SPAN = dt.timedelta(days=30)
 
 CATEGORIES = {
     "Hardware": ["Laptop", "Desktop", "Printer", "Monitor", "Phone"],
@@ -183,12 +185,21 @@ def explicit_timestamps(model: Any) -> Iterator[None]:
 class IncidentFactory:
     """Builds one incident with its history chain and search entry, as the actions would."""
 
-    def __init__(self, org: Organisation, texts: list[tuple[str, str]], seed: int) -> None:
+    def __init__(
+        self,
+        org: Organisation,
+        texts: list[tuple[str, str]],
+        seed: int,
+        *,
+        open_only: bool = False,
+        closed_only: bool = False,
+    ) -> None:
         from django.contrib.contenttypes.models import ContentType
 
         from watchkeeper.incidents.models import Incident
 
         self.org, self.texts = org, texts
+        self.open_only, self.closed_only = open_only, closed_only
         self.rng = random.Random(seed)  # noqa: S311 (not for security)
         self.content_type = ContentType.objects.get_for_model(Incident)
 
@@ -266,6 +277,10 @@ class IncidentFactory:
         chain.add("assigned", org.agent, "web", changes, at=changes["assigned_at"][1])
         values.update(assignment_group=group, assignee=assignee, assigned_at=chain.at)
         roll = rng.random()
+        if self.open_only:
+            age, roll = 0.0, roll * 0.8
+        elif self.closed_only:
+            age = max(age, 0.02)
         if age < 0.02 and roll < 0.4:
             return  # still new
         if age < 0.02 and roll < 0.8:
@@ -310,7 +325,7 @@ class IncidentFactory:
             resolved_by=assignee,
             first_response_at=resolved_at,
         )
-        if age > 0.01:
+        if age > 0.01 or self.closed_only:
             closed_at = resolved_at + dt.timedelta(days=7)
             chain.add(
                 "closed",
@@ -368,8 +383,17 @@ class Chain:
         self.entries.append(entry)
 
 
-def seed(target: int, *, batch: int = BATCH, log: Any = sys.stderr) -> dict[str, Any]:
-    """Top the incident table up to ``target`` rows; return counts and timings."""
+def seed(
+    target: int,
+    *,
+    batch: int = BATCH,
+    log: Any = sys.stderr,
+    open_only: bool = False,
+    closed_only: bool = False,
+) -> dict[str, Any]:
+    """Top the incident table up to ``target`` rows; return counts and timings. By default
+    over two years, the older mostly closed; ``open_only`` adds a 30-day open backlog,
+    ``closed_only`` only closed incidents."""
     from django.core.management.color import no_style
     from django.db import connection, transaction
     from django.db.models import Max
@@ -388,9 +412,12 @@ def seed(target: int, *, batch: int = BATCH, log: Any = sys.stderr) -> dict[str,
         prefix=Incident.NUMBER_PREFIX, defaults={"last_value": FIRST_NUMBER - 1}
     )
     next_value = sequence.last_value + 1
-    factory = IncidentFactory(org, texts, seed=next_pk)
+    factory = IncidentFactory(
+        org, texts, seed=next_pk, open_only=open_only, closed_only=closed_only
+    )
     end = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
-    step = SPAN / max(target, 1)
+    span = OPEN_SPAN if open_only else SPAN
+    step = span / max(target, 1)
     entries_written = 0
     with fast_mode(), explicit_timestamps(Incident):
         for first in range(have, target, batch):
@@ -398,7 +425,7 @@ def seed(target: int, *, batch: int = BATCH, log: Any = sys.stderr) -> dict[str,
                 factory.build(
                     next_pk + offset,
                     f"INC{next_value + offset:07d}",
-                    end - SPAN + step * (first + offset),
+                    end - span + step * (first + offset),
                 )
                 for offset in range(min(batch, target - first))
             ]

@@ -3,8 +3,10 @@
 from watchkeeper.accounts.api import router as accounts_router
 from watchkeeper.core.api import api
 from watchkeeper.incidents.api import router as incidents_router
+from watchkeeper.sla.api import router as sla_router
 
 api.add_router("/", accounts_router)
 api.add_router("/", incidents_router)
+api.add_router("/", sla_router)
 
 __all__ = ["api"]

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "watchkeeper.accounts",
     "watchkeeper.cmdb",
     "watchkeeper.incidents",
+    "watchkeeper.sla",
 ]
 
 MIDDLEWARE = [

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_steps import log_in
 from playwright.sync_api import Page, expect
 
 from watchkeeper.accounts.choices import Role
 from watchkeeper.accounts.models import User
 from watchkeeper.core.models import Notification
 
-PASSWORD = "correct horse battery staple 42"
 #: What makes a header link look like one: compared between a nav link and Notifications.
 LOOK = """element => {
   const s = getComputedStyle(element);
@@ -33,14 +33,6 @@ def agent_with_news(make_user: Callable[..., User]) -> User:
     for n in range(3):
         Notification.objects.create(user=user, title=f"INC000100{n} was assigned to you")
     return user
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
 
 
 def look(page: Page, selector: str) -> dict[str, Any]:

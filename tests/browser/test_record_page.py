@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from browser_steps import log_in
 from playwright.sync_api import Page, expect
 
 from watchkeeper.accounts import actions as accounts
@@ -15,17 +16,7 @@ from watchkeeper.accounts.models import User
 from watchkeeper.incidents import actions
 from watchkeeper.incidents.models import Incident
 
-PASSWORD = "correct horse battery staple 42"
-
 pytestmark = pytest.mark.browser
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
 
 
 def test_assignee_list_follows_the_group_and_related_records_link(

@@ -10,22 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_steps import log_in
 from playwright.sync_api import Page, expect
 
 from watchkeeper.accounts.choices import Role
 from watchkeeper.accounts.models import User
 
-PASSWORD = "correct horse battery staple 42"
-
 pytestmark = pytest.mark.browser
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
 
 
 def get_me(base_url: str, token: str) -> tuple[int, dict[str, Any]]:

@@ -16,6 +16,7 @@ from watchkeeper.accounts.models import SupportGroup, User
 from watchkeeper.cmdb.actions import create_ci
 from watchkeeper.cmdb.choices import CiClass, Criticality
 from watchkeeper.core.choices import Channel
+from watchkeeper.sla.demo import load_service_levels
 
 GROUPS = {
     "Service Desk": "First line: takes every call, e-mail and portal ticket.",
@@ -100,6 +101,7 @@ def load_demo(password: str | None = None) -> tuple[User, str]:
             acting_user=admin,
             channel=Channel.CLI,
         )
+    load_service_levels(admin, groups)
     _load_incidents(groups, people)
     return admin, password
 

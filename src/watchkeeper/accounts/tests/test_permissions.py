@@ -10,8 +10,11 @@ from watchkeeper.accounts.permissions import AccountsPermission
 from watchkeeper.cmdb.permissions import CmdbPermission
 from watchkeeper.core.permissions import CorePermission, all_grants, granted_to
 from watchkeeper.incidents.permissions import IncidentPermission
+from watchkeeper.sla.permissions import SlaPermission
 
-EVERY_PERMISSION = [*CorePermission, *AccountsPermission, *CmdbPermission, *IncidentPermission]
+EVERY_PERMISSION = [
+    *CorePermission, *AccountsPermission, *CmdbPermission, *IncidentPermission, *SlaPermission
+]  # fmt: skip
 
 
 def test_a_requester_has_no_staff_permissions(make_user):

@@ -16,6 +16,8 @@ from watchkeeper.core.records import lock_current
 from watchkeeper.incidents.choices import ActivityKind
 from watchkeeper.incidents.models import Activity, Incident
 from watchkeeper.incidents.permissions import IncidentPermission
+from watchkeeper.sla import service as sla_service
+from watchkeeper.sla.service import SLA_FIELDS
 
 
 def can_work(user: Any) -> bool:
@@ -85,6 +87,8 @@ def apply(
     current.save(update_fields=sorted({*changes, "version", "updated_at"}))
     recorded = {**changes, **(notes or {})}
     record_change(current, action=action, actor=acting_user, channel=channel, changes=recorded)
+    if SLA_FIELDS.intersection(changes):
+        sla_service.refresh(current)
     return changes
 
 

@@ -27,6 +27,8 @@ from watchkeeper.incidents.actions._common import (
 )
 from watchkeeper.incidents.choices import ActivityKind, HoldReason, IncidentState
 from watchkeeper.incidents.models import Activity, Attachment, Incident
+from watchkeeper.sla import service as sla_service
+from watchkeeper.sla.service import SLA_FIELDS
 
 MAX_BODY = 20_000
 #: File types people attach to incidents; never HTML or scripts, which a browser would run.
@@ -110,6 +112,8 @@ def _add_activity(
         record_change(
             current, action=f"{kind}_added", actor=acting_user, channel=channel, changes=changes
         )
+        if SLA_FIELDS.intersection(implied):  # a first response, or the caller's answer
+            sla_service.refresh(current)
     return activity
 
 

@@ -25,6 +25,7 @@ from watchkeeper.incidents.choices import Impact, Urgency
 from watchkeeper.incidents.models import Incident, Tag
 from watchkeeper.incidents.permissions import IncidentPermission
 from watchkeeper.incidents.priority import priority_for
+from watchkeeper.sla import service as sla_service
 
 #: What a requester may set when reporting; the rest is the service desk's.
 CALLER_FIELDS = {
@@ -95,6 +96,7 @@ def create_incident(
             incident, action="created", actor=acting_user, channel=channel, changes=changes
         )
         record_parent_change(incident, None, acting_user=acting_user, channel=channel)
+        sla_service.refresh(incident)
         reindex(incident, comments=[])
         notifications.incident_created(incident)
     return incident

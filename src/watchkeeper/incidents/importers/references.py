@@ -21,9 +21,9 @@ from watchkeeper.accounts.models import RoleGrant, SupportGroup, User
 from watchkeeper.cmdb.actions import create_ci
 from watchkeeper.cmdb.choices import CiClass
 from watchkeeper.cmdb.models import ConfigurationItem
+from watchkeeper.core import bulk as sql
 from watchkeeper.core.choices import Channel
 from watchkeeper.core.models import HistoryEntry, SearchEntry
-from watchkeeper.incidents.importers import sql
 from watchkeeper.incidents.importers.chain import ENTRY_FIELDS, SEARCH_FIELDS, Change, chain
 from watchkeeper.incidents.importers.servicenow import ParsedIncident, person_names, username_for
 from watchkeeper.incidents.models import Category

@@ -16,10 +16,10 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models.base import ModelState
 
+from watchkeeper.core import bulk as sql
 from watchkeeper.core.choices import Channel
 from watchkeeper.core.models import HistoryEntry, SearchEntry
 from watchkeeper.incidents.choices import ITIL_MATRIX, IncidentState
-from watchkeeper.incidents.importers import sql
 from watchkeeper.incidents.importers.chain import ENTRY_FIELDS, SEARCH_FIELDS, Change, chain
 from watchkeeper.incidents.importers.references import References
 from watchkeeper.incidents.importers.servicenow import (

@@ -55,6 +55,8 @@ from watchkeeper.incidents.views._common import (
     own_incidents,
     run_action,
 )
+from watchkeeper.sla.permissions import SlaPermission
+from watchkeeper.sla.presentation import record_clocks
 
 ISO_DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$")
 #: History entries shown as their own item in the stream, so not repeated as history.
@@ -185,6 +187,9 @@ def record_context(request: HttpRequest, incident: Incident, **forms: Any) -> di
         "children": incident.children.order_by("number"),
         "related": incident.related.order_by("number"),
         "editing": False,
+        "sla_clocks": record_clocks(incident, timezone.now())
+        if request.user.has_perm(SlaPermission.VIEW)
+        else None,
         **defaults,
     }
 

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
@@ -39,6 +40,8 @@ from watchkeeper.incidents.views._common import (
     can_work,
     message_of,
 )
+from watchkeeper.sla.presentation import badges as sla_badges
+from watchkeeper.sla.queries import breaching_soon
 
 PAGE_SIZE = 50
 MAX_BULK = 200
@@ -48,6 +51,7 @@ QUEUES = {
     "open": "All open",
     "major": "Major incidents",
     "updated": "Recently updated",
+    "breaching": "Breaching soon",
 }
 
 
@@ -73,6 +77,8 @@ def queue_queryset(queue: str, user: Any) -> QuerySet[Incident]:
         return incidents.filter(is_major=True).exclude(state__in=FINAL_STATES)
     if queue == "open":
         return incidents.filter(state__in=OPEN_STATES)
+    if queue == "breaching":
+        return breaching_soon(incidents.filter(state__in=OPEN_STATES), timezone.now())
     return incidents
 
 
@@ -91,6 +97,8 @@ def filtered(queue: str, user: Any, form: QueueFilterForm) -> QuerySet[Incident]
     field = SORTS[sort.lstrip("-")]
     direction = "-" if sort.startswith("-") else ""
     queryset = queryset.order_by(f"{direction}{field}", "-pk")
+    if queue == "breaching" and not data.get("sort"):
+        queryset = queryset.order_by("sla_due", "-pk")  # type: ignore[misc]  # annotated
     if data.get("q") and form.data.get("sort"):
         queryset = search.matching(queryset, data["q"])
     elif data.get("q"):
@@ -107,6 +115,10 @@ class QueueView(WorkspaceMixin, View):
         page = Paginator(filtered(queue, request.user, form), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
+        page.object_list = list(page.object_list)
+        badges = sla_badges(page.object_list, timezone.now())
+        for incident in page.object_list:
+            incident.sla_badge = badges.get(incident.pk)  # type: ignore[attr-defined]
         params = request.GET.copy()
         params.pop("page", None)
         context = {

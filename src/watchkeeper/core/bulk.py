@@ -1,6 +1,6 @@
-"""Plain ``executemany`` inserts and updates for bulk imports.
+"""Plain ``executemany`` inserts and updates for bulk writes (imports, SLA recomputes).
 
-The ORM's ``bulk_create`` and ``bulk_update`` spend most of an import's time compiling SQL per
+The ORM's ``bulk_create`` and ``bulk_update`` spend most of a bulk write's time compiling SQL per
 value (``bulk_update`` builds a CASE expression per row); these write the same column values,
 converted by each field exactly as the ORM converts them, in one prepared statement per batch.
 """
