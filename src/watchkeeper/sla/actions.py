@@ -264,9 +264,9 @@ def _replace_actions(
     definition.actions.all().delete()
     rows = [SlaAction(definition=definition, percent=p, action=a, group=g) for p, a, g in actions]
     for row in rows:
-        row.full_clean(exclude=["definition"])
         if row.action == "reassign" and row.group is None:
             raise ValidationError({"actions": "Reassigning needs a group."})
+        row.full_clean(exclude=["definition"])
     SlaAction.objects.bulk_create(rows)
     after = [str(a) for a in rows]
     return {"actions": (before, after)} if before != after else {}

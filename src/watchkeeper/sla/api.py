@@ -115,6 +115,20 @@ def delete_calendar(request: HttpRequest, calendar_id: int) -> Status[None]:
     return Status(204, None)
 
 
+@router.post(
+    f"{CALENDAR}/holidays/generate",
+    response={200: CalendarOut, **ERRORS},
+    operation_id="generate_holidays",
+    description="Public holidays of the calendar's country and region for the given years "
+    "(the `holidays` package); holidays entered by hand are kept.",
+)
+@requires(P.CONFIGURE)
+def generate_holidays(request: HttpRequest, calendar_id: int, payload: GenerateIn) -> Calendar:
+    calendar = get_object_or_404(Calendar, pk=calendar_id)
+    actions.generate_holidays(calendar, payload.years, acting_user=caller(request))
+    return _calendars().get(pk=calendar.pk)
+
+
 @router.put(
     f"{CALENDAR}/holidays/{{date}}",
     response={200: CalendarOut, **ERRORS},
@@ -140,20 +154,6 @@ def set_holiday(
 def remove_holiday(request: HttpRequest, calendar_id: int, date: dt.date) -> Calendar:
     calendar = get_object_or_404(Calendar, pk=calendar_id)
     actions.remove_holiday(calendar, date, acting_user=caller(request))
-    return _calendars().get(pk=calendar.pk)
-
-
-@router.post(
-    f"{CALENDAR}/holidays/generate",
-    response={200: CalendarOut, **ERRORS},
-    operation_id="generate_holidays",
-    description="Public holidays of the calendar's country and region for the given years "
-    "(the `holidays` package); holidays entered by hand are kept.",
-)
-@requires(P.CONFIGURE)
-def generate_holidays(request: HttpRequest, calendar_id: int, payload: GenerateIn) -> Calendar:
-    calendar = get_object_or_404(Calendar, pk=calendar_id)
-    actions.generate_holidays(calendar, payload.years, acting_user=caller(request))
     return _calendars().get(pk=calendar.pk)
 
 
@@ -192,7 +192,7 @@ def _definition_values(data: dict[str, Any]) -> dict[str, Any]:
         if values.get(name) is not None:
             values[name] = [_one(SupportGroup, pk, name) for pk in values[name]]
     if values.get("targets") is not None:
-        values["targets"] = {t["priority"]: t["minutes"] for t in values["targets"]}
+        values["targets"] = {t.get("priority"): t["minutes"] for t in values["targets"]}
     if values.get("actions") is not None:
         values["actions"] = [
             (a["percent"], a["action"], _one(SupportGroup, a["group"], "actions"))
