@@ -192,6 +192,9 @@ def _definition_values(data: dict[str, Any]) -> dict[str, Any]:
         if values.get(name) is not None:
             values[name] = [_one(SupportGroup, pk, name) for pk in values[name]]
     if values.get("targets") is not None:
+        priorities = [t.get("priority") for t in values["targets"]]
+        if len(set(priorities)) != len(priorities):
+            raise ValidationError({"targets": "One target per priority, and one default."})
         values["targets"] = {t.get("priority"): t["minutes"] for t in values["targets"]}
     if values.get("actions") is not None:
         values["actions"] = [

@@ -199,7 +199,10 @@ class SlaTarget(models.Model):
             models.UniqueConstraint(
                 fields=["definition", "priority"],
                 name="target_once_per_priority",
-                nulls_distinct=False,
+                condition=Q(priority__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["definition"], name="target_one_default", condition=Q(priority__isnull=True)
             ),
             models.CheckConstraint(condition=Q(minutes__gt=0), name="target_positive"),
         ]

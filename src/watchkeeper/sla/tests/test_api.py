@@ -187,6 +187,7 @@ def test_definitions_are_created_changed_and_protected(admin_api, office, desk):
         ({"thresholds": [50, 120]}, "thresholds"),
         ({"actions": [{"percent": 100, "action": "reassign"}]}, "actions"),
         ({"targets": []}, "targets"),
+        ({"targets": [{"minutes": 30}, {"minutes": 60}]}, "targets"),
     ],
 )
 def test_a_bad_definition_is_refused_whole(admin_api, office, change, field):
