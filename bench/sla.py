@@ -4,7 +4,7 @@ Seeds open incidents (created over the last 30 days, each with its hash-chained 
 assigned, and for most work started or a hold for the caller) and closed ones into a fresh SQLite
 database under ``var/bench/sla`` (``--postgres``: the database ``wk_bench_sla``), creates the
 demo's calendars and definitions (office hours in Berlin with generated holidays, 24x7,
-response and resolution SLAs, an OLA), then measures:
+response and resolution SLAs, an OLA; loaded with the demo organisation), then measures:
 
 - ``recompute``: every clock of the open incidents rebuilt from history (``watchkeeper sla
   recompute``), median of ``--runs``;
@@ -76,19 +76,14 @@ def main(argv: list[str] | None = None) -> None:
     from django.db import connection
 
     from bench.seed_incidents import seed
-    from watchkeeper.accounts.models import SupportGroup, User
     from watchkeeper.incidents.models import Incident
     from watchkeeper.sla import definitions, service, thresholds
-    from watchkeeper.sla.demo import load_service_levels
     from watchkeeper.sla.models import SlaClock
 
     result: dict[str, Any] = {"database": connection.vendor}
     seed(args.closed, closed_only=True)
     seed(args.closed + args.open, open_only=True)
-    admin = User.objects.get(username="admin")
-    groups = {group.name: group for group in SupportGroup.objects.all()}
-    load_service_levels(admin, groups)
-    definitions.forget()
+    definitions.forget()  # the demo organisation brought the demo's service levels
     open_incidents = Incident.objects.open()
     result["open"] = open_incidents.count()
 

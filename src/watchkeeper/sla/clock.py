@@ -174,19 +174,20 @@ def compute(
             return clock
         if end <= start:
             continue
-        if what == Kind.RUNNING:
+        if what == Kind.RUNNING and not explain:
+            _count(clock, hours, start, end, wanted)
+        elif what == Kind.RUNNING:
             _run(clock, hours, start, end, wanted, add)
         else:
             add(clock, Stretch(start, end, Kind(what), reason))
     what, _reason = mode(rules, current)
     if what == Kind.RUNNING:
         clock.status = Status.RUNNING
-        for percent, seconds in wanted.items():
-            if percent not in clock.marks:
-                try:
-                    clock.marks[percent] = hours.add(now, seconds - clock.elapsed)
-                except ValueError:  # a calendar that never opens again: never due
-                    continue
+        coming = [(p, s - clock.elapsed) for p, s in wanted.items() if p not in clock.marks]
+        instants = hours.add_each(now, [amount for _percent, amount in coming])
+        for (percent, _amount), instant in zip(coming, instants, strict=True):
+            if instant is not None:  # None: a calendar that never opens again, never due
+                clock.marks[percent] = instant
     elif what == Kind.PAUSED:
         clock.status = Status.PAUSED
     else:
@@ -228,6 +229,22 @@ def _run(
         cursor = closed
     if cursor < end:
         add(clock, Stretch(cursor, end, Kind.OUTSIDE_HOURS))
+
+
+def _count(
+    clock: Clock,
+    hours: WorkingTime,
+    start: dt.datetime,
+    end: dt.datetime,
+    wanted: Mapping[int, float],
+) -> None:
+    """``_run`` without listing intervals: the open time of [start, end) from the calendar's
+    running total, and each threshold crossed found by adding business time."""
+    before = clock.elapsed
+    clock.elapsed += hours.seconds_between(start, end)
+    for percent, seconds in wanted.items():
+        if percent not in clock.marks and before < seconds <= clock.elapsed:
+            clock.marks[percent] = hours.add(start, seconds - before)
 
 
 def _skip(clock: Clock, stretch: Stretch) -> None:

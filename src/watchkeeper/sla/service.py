@@ -11,12 +11,15 @@ acts on each threshold once.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import multiprocessing
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -109,22 +112,35 @@ def _schedule_near(clocks: Sequence[SlaClock], now: dt.datetime) -> None:
             transaction.on_commit(at(eta, clock.pk), robust=True)
 
 
+def _new_clock(definition_id: int, incident_id: int) -> Any:
+    return SlaClock(
+        definition_id=definition_id, content_type=incident_type(), object_id=incident_id, fired=[]
+    )
+
+
+def _row(definition_id: int, incident_id: int) -> Any:
+    """A new clock as a plain row, for ``bulk.insert``."""
+    return SimpleNamespace(
+        pk=None, id=None, definition_id=definition_id, content_type_id=incident_type().pk,
+        object_id=incident_id, fired=[],
+    )  # fmt: skip
+
+
 def _clocks(
-    incident: Incident,
+    incident: Any,
     timeline: Sequence[Snapshot],
     loaded: Sequence[definitions.Loaded],
-    existing: dict[int, SlaClock],
+    existing: dict[int, Any],
     caller_groups: Iterable[int],
     now: dt.datetime,
-) -> list[SlaClock]:
+    new: Callable[[int, int], Any] = _new_clock,
+) -> list[Any]:
     """The incident's clocks as they are now: the applicable ones computed, others cancelled."""
     seen, result = _groups_seen(timeline), []
     applicable = {d.pk: d for d in loaded if d.applies_to(incident, caller_groups, seen)}
     for pk, definition in applicable.items():
         clock = compute(timeline, definition.rules, definition.hours, now, explain=False)
-        stored = existing.get(pk) or SlaClock(
-            definition_id=pk, content_type=incident_type(), object_id=incident.pk, fired=[]
-        )
+        stored = existing.get(pk) or new(pk, incident.pk)
         _store(stored, clock, timeline[0].at, now)
         result.append(stored)
     for pk, stored in existing.items():
@@ -135,7 +151,7 @@ def _clocks(
     return result
 
 
-def _store(stored: SlaClock, clock: Clock, started_at: dt.datetime, now: dt.datetime) -> None:
+def _store(stored: Any, clock: Clock, started_at: dt.datetime, now: dt.datetime) -> None:
     stored.status = clock.status
     stored.elapsed_seconds = clock.elapsed
     stored.target_seconds = clock.target
@@ -149,7 +165,7 @@ def _store(stored: SlaClock, clock: Clock, started_at: dt.datetime, now: dt.date
     stored.next_event_at = next_event(stored)
 
 
-def next_event(clock: SlaClock) -> dt.datetime | None:
+def next_event(clock: Any) -> dt.datetime | None:
     """The earliest threshold not yet acted on: one reached already (even if the clock has
     stopped since, a breach that happened is acted on), or one predicted while it runs."""
     if clock.status == ClockStatus.CANCELLED:
@@ -208,16 +224,66 @@ def recompute(incidents: QuerySet[Incident], *, now: dt.datetime | None = None) 
     Returns the number of clocks written."""
     now = now or timezone.now()
     loaded = definitions.active()
-    written, batch = 0, []
-    rows = incidents.order_by("pk").only(*MATCHED_FIELDS).iterator(chunk_size=BATCH)
-    for incident in rows:
-        batch.append(incident)
-        if len(batch) == BATCH:
-            written += _recompute_batch(batch, loaded, now)
-            batch = []
-    if batch:
+    written, last = 0, 0
+    ordered = incidents.order_by("pk").values(*MATCHED_FIELDS)
+    # Batches by keyset, each read to the end before its write: a cursor left open across the
+    # writes would hold a read snapshot that SQLite cannot turn into a write once another
+    # connection (a web request, another process) has written.
+    while batch := [SimpleNamespace(pk=v["id"], **v) for v in ordered.filter(pk__gt=last)[:BATCH]]:
         written += _recompute_batch(batch, loaded, now)
+        last = batch[-1].pk
     return written
+
+
+def recompute_in_processes(
+    incidents: QuerySet[Incident], jobs: int, *, now: dt.datetime | None = None
+) -> int:
+    """``recompute`` split over ``jobs`` processes, each taking a contiguous range of ids: the
+    work is Python, so on N cores it takes about 1/N of the time. The database connections are
+    closed first so that each process opens its own."""
+    now = now or timezone.now()
+    ids = list(incidents.order_by("pk").values_list("pk", flat=True))
+    if jobs <= 1 or len(ids) < 2 * BATCH:
+        return recompute(incidents, now=now)
+    size = -(-len(ids) // jobs)
+    ranges = [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    # The query goes to the processes, not the queryset: pickling a queryset runs it.
+    work = [(incidents.query, low, high, now) for low, high in ranges]
+    with context.Pool(len(ranges)) as pool:
+        counts = pool.starmap(_recompute_range, work)
+    return sum(counts)
+
+
+def _recompute_range(query: Any, low: int, high: int, now: dt.datetime) -> int:
+    incidents = Incident.objects.all()
+    incidents.query = query
+    try:
+        return recompute(incidents.filter(pk__gte=low, pk__lte=high), now=now)
+    finally:
+        connections.close_all()
+
+
+def _histories(ids: Sequence[str]) -> dict[str, list[tuple[dt.datetime, Any]]]:
+    """(at, changes) of each incident's history, in order, for a batch in one query. Read
+    with a plain cursor: the ORM's per-value converters were a third of a recompute."""
+    table = HistoryEntry._meta.db_table
+    marks = ", ".join(["%s"] * len(ids))
+    sql = f"SELECT object_id, at, changes FROM {table} WHERE content_type_id = %s "  # noqa: S608
+    sql += f"AND object_id IN ({marks}) ORDER BY object_id, sequence"
+    entries: dict[str, list[tuple[dt.datetime, Any]]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [incident_type().pk, *ids])
+        for object_id, at, changes in cursor.fetchall():
+            if isinstance(at, str):
+                at = dt.datetime.fromisoformat(at)
+            if at.tzinfo is None:  # SQLite: naive UTC
+                at = at.replace(tzinfo=dt.UTC)
+            if isinstance(changes, str | bytes):
+                changes = json.loads(changes)
+            entries[object_id].append((at, changes))
+    return entries
 
 
 def _memberships(batch: Sequence[Incident]) -> dict[int, list[int]]:
@@ -231,30 +297,27 @@ def _memberships(batch: Sequence[Incident]) -> dict[int, list[int]]:
 
 
 def _recompute_batch(
-    batch: Sequence[Incident], loaded: Sequence[definitions.Loaded], now: dt.datetime
+    batch: Sequence[Any], loaded: Sequence[definitions.Loaded], now: dt.datetime
 ) -> int:
-    ids = [str(incident.pk) for incident in batch]
-    entries: dict[str, list[tuple[dt.datetime, Any]]] = defaultdict(list)
-    rows = (
-        HistoryEntry.objects.filter(content_type=incident_type(), object_id__in=ids)
-        .order_by("object_id", "sequence")
-        .values_list("object_id", "at", "changes")
-    )
-    for object_id, at, changes in rows:
-        entries[object_id].append((at, changes))
-    existing: dict[int, dict[int, SlaClock]] = defaultdict(dict)
+    """One batch of ``recompute``. Incidents and clocks are plain rows here, not model
+    instances: building 100,000 of each was a fifth of the time."""
+    entries = _histories([str(incident.pk) for incident in batch])
+    existing: dict[int, dict[int, Any]] = defaultdict(dict)
     found = SlaClock.objects.filter(
         content_type=incident_type(), object_id__in=[incident.pk for incident in batch]
-    )
-    for clock in found:
-        existing[clock.object_id][clock.definition_id] = clock
+    ).values_list("id", "definition_id", "object_id", "status", "fired")
+    for pk, definition_id, object_id, status, fired in found:
+        existing[object_id][definition_id] = SimpleNamespace(
+            pk=pk, id=pk, definition_id=definition_id, status=status, fired=fired
+        )
     groups = _memberships(batch) if any(d.caller_groups for d in loaded) else {}
     clocks: list[SlaClock] = []
     for incident in batch:
         timeline = snapshots(entries[str(incident.pk)], incident.first_response_at)
         if timeline:
             callers = groups.get(incident.caller_id, [])
-            clocks.extend(_clocks(incident, timeline, loaded, existing[incident.pk], callers, now))
+            mine = existing[incident.pk]
+            clocks.extend(_clocks(incident, timeline, loaded, mine, callers, now, _row))
     with transaction.atomic():
         bulk.insert(SlaClock, NEW_FIELDS, [clock for clock in clocks if clock.pk is None])
         bulk.update(SlaClock, SAVED_FIELDS, [clock for clock in clocks if clock.pk is not None])

@@ -124,8 +124,15 @@ def test_the_clock_agrees_with_counting_minute_by_minute(calendar, timeline, met
     )
 
     clock = compute(_snapshots(events), _rules(metric), engine, now)
+    counted = compute(_snapshots(events), _rules(metric), engine, now, explain=False)
 
     assert clock.elapsed == expected["elapsed"] * 60
+    # the bulk path (running totals, no intervals) agrees with the walk to the microsecond
+    assert (counted.elapsed, counted.marks, counted.status) == (
+        clock.elapsed,
+        clock.marks,
+        clock.status,
+    )
     assert clock.status.value == expected["status"]
     reached = {p: _ceil_minute(at) for p, at in clock.marks.items() if at <= now}
     assert reached == expected["marks"]

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import time_machine
 
 from watchkeeper.core.choices import Channel
 from watchkeeper.core.history import history_of, verify_history
 from watchkeeper.incidents import actions as incident_actions
+from watchkeeper.incidents.models import Incident
 from watchkeeper.sla import actions, service
 from watchkeeper.sla.models import SlaClock
 from watchkeeper.sla.tests.conftest import berlin
@@ -151,3 +153,25 @@ def test_only_matching_definitions_run_and_a_cancelled_incident_stops_them(
         incident_actions.cancel(incident, reason="Duplicate", acting_user=agent)
     assert _clock(incident).status == "cancelled"
     assert _clock(incident).next_event_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recomputing_in_processes_writes_what_one_process_writes(
+    make_definition, make_incident, requester, agent, desk, monkeypatch
+):
+    # given twelve open incidents under one SLA, their clocks then deleted
+    monkeypatch.setattr(service, "BATCH", 2)  # small batches, so that ranges split
+    make_definition()
+    with _at(berlin(2026, 11, 30, 9)):
+        incidents = [_report(make_incident, requester, agent, desk) for _ in range(12)]
+    expected = {c.object_id: c.due_at for c in SlaClock.objects.all()}
+    SlaClock.objects.all().delete()
+
+    # when they are recomputed by two processes
+    with _at(berlin(2026, 11, 30, 10)):
+        written = service.recompute_in_processes(Incident.objects.open(), 2)
+
+    # then every clock is back, as computed before
+    assert written == 12
+    assert {c.object_id: c.due_at for c in SlaClock.objects.all()} == expected
+    assert len(expected) == len(incidents)
