@@ -34,7 +34,7 @@ HoursSpec = Iterable[tuple[int, dt.time, dt.time]]  # weekday (Monday = 0), star
 CALENDAR_FIELDS = ("name", "time_zone", "always_open", "holiday_country", "holiday_subdivision")
 DEFINITION_FIELDS = (
     "name", "kind", "metric", "calendar", "is_active", "vendor", "priorities", "channels",
-    "pause_reasons", "thresholds",
+    "pause_reasons", "pause_states", "thresholds",
 )  # fmt: skip
 DEFINITION_SETS = ("services", "caller_groups", "assignment_groups")
 

@@ -115,6 +115,7 @@ class DefinitionOut(Schema):
     caller_groups: list[int]
     assignment_groups: list[int]
     pause_reasons: list[str]
+    pause_states: list[str]
     thresholds: list[int]
     targets: list[TargetIO]
     actions: list[ActionIO]
@@ -160,6 +161,7 @@ class DefinitionIn(ApiSchema):
     caller_groups: list[int] = []
     assignment_groups: list[int] = []
     pause_reasons: list[str] = Field(["awaiting_caller"], description="Hold reasons that pause")
+    pause_states: list[str] = Field([], description='States that pause, e.g. ["on_hold"]')
     thresholds: list[int] = [50, 75, 90]
     targets: list[TargetIO] = Field(..., min_length=1)
     actions: list[ActionIO] = []
@@ -178,6 +180,7 @@ class DefinitionPatch(ApiSchema):
     caller_groups: list[int] | None = None
     assignment_groups: list[int] | None = None
     pause_reasons: list[str] | None = None
+    pause_states: list[str] | None = None
     thresholds: list[int] | None = None
     targets: list[TargetIO] | None = None
     actions: list[ActionIO] | None = None

@@ -76,6 +76,7 @@ def _load(definition: SlaDefinition, calendars: dict[int, WorkingTime]) -> Loade
         metric=Metric(definition.metric),
         targets=targets,
         pause_reasons=frozenset(definition.pause_reasons or ()),
+        pause_states=frozenset(definition.pause_states or ()),
         thresholds=tuple(p for p in thresholds if 0 < p < 100),
         groups=groups if definition.kind == AgreementKind.OLA else frozenset(),
         runs_only_on_hold=VENDOR_HOLD if is_uc else "",

@@ -161,6 +161,9 @@ class SlaDefinition(Historied):
     pause_reasons = models.JSONField(
         default=list, blank=True, help_text='Hold reasons that pause it, e.g. ["awaiting_caller"].'
     )
+    pause_states = models.JSONField(
+        default=list, blank=True, help_text='States that pause it whatever the reason: ["on_hold"].'
+    )
     thresholds = models.JSONField(default=list, blank=True, help_text="Percent, e.g. [50, 75, 90].")
 
     class Meta:
@@ -178,7 +181,7 @@ class SlaDefinition(Historied):
                 errors[name] = "A list of whole numbers, e.g. [1, 2]."
         if "thresholds" not in errors and any(not 0 < p < 100 for p in self.thresholds):
             errors["thresholds"] = "Percentages between 1 and 99 (100 is the breach)."
-        for name in ("channels", "pause_reasons"):
+        for name in ("channels", "pause_reasons", "pause_states"):
             value = getattr(self, name)
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 errors[name] = 'A list of names, e.g. ["awaiting_caller"].'

@@ -11,23 +11,29 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from watchkeeper.core import bulk
 from watchkeeper.core.choices import Channel
 from watchkeeper.core.notifications import notify, register_kind
 from watchkeeper.incidents.choices import FINAL_STATES, Priority
 from watchkeeper.incidents.models import Incident
-from watchkeeper.sla.choices import ThresholdAction
+from watchkeeper.sla.choices import ClockStatus, ThresholdAction
 from watchkeeper.sla.models import SlaClock
 from watchkeeper.sla.service import NEAR, next_event
 from watchkeeper.sla.timeline import parse_instant
 
 log = logging.getLogger(__name__)
 BATCH = 500
+RETIRE_BATCH = 2000
+#: A stopped or cancelled clock's threshold older than this is history, not news: it is
+#: recorded as fired without its actions (a recompute of old, closed incidents notifies no one).
+STALE = dt.timedelta(hours=1)
 
 register_kind(
     "sla_warnings",
@@ -50,7 +56,7 @@ def fire_due(now: dt.datetime | None = None) -> int:
     """Act on every threshold that has come, and give each threshold due within the next
     minute an exact-time job; returns how many thresholds were acted on."""
     now = now or timezone.now()
-    count = 0
+    count = retire_stale(now)
     while True:
         due = SlaClock.objects.due(now).order_by("next_event_at")
         ids = list(due.values_list("pk", flat=True)[:BATCH])
@@ -59,6 +65,36 @@ def fire_due(now: dt.datetime | None = None) -> int:
             break
     schedule_near(now)
     return count
+
+
+def retire_stale(now: dt.datetime) -> int:
+    """Record, in bulk and without actions, the thresholds of finished clocks that are all
+    older than ``STALE``: after an import or ``recompute --all`` there can be a million, and
+    one transaction each would keep the first sweep busy for an hour. Returns how many."""
+    finished = SlaClock.objects.due(now - STALE).filter(
+        status__in=[ClockStatus.MET, ClockStatus.CANCELLED]
+    )
+    retired = 0
+    while rows := list(finished.values_list("pk", "marks", "fired", "breached_at")[:RETIRE_BATCH]):
+        changed = []
+        for pk, marks, fired, breached_at in rows:
+            instants = {int(p): parse_instant(at) for p, at in marks.items()}
+            if any(at is not None and at > now - STALE for at in instants.values()):
+                continue  # some of it is news: the clock goes through ``fire_clock``
+            retired += len(set(instants) - set(fired))
+            changed.append(
+                SimpleNamespace(
+                    id=pk,
+                    fired=sorted({*fired, *instants}),
+                    breached_at=breached_at or instants.get(100),
+                    next_event_at=None,
+                )
+            )
+        with transaction.atomic():
+            bulk.update(SlaClock, ["fired", "breached_at", "next_event_at"], changed)
+        if len(rows) < RETIRE_BATCH or not changed:
+            break
+    return retired
 
 
 def schedule_near(now: dt.datetime) -> None:
@@ -95,10 +131,14 @@ def fire_clock(pk: int, now: dt.datetime | None = None) -> int:
                 clock.breached_at = at
         clock.next_event_at = next_event(clock)
         clock.save(update_fields=["fired", "breached_at", "next_event_at"])
+        live = clock.status in (ClockStatus.RUNNING, ClockStatus.PAUSED)
+        news = [percent for percent, at in due if live or at > now - STALE]
+        if not news:
+            return len(due)
         incident = Incident.objects.select_related(
             "assignee", "assignment_group__manager", "service__owner"
         ).get(pk=clock.object_id)
-        for percent, _at in due:
+        for percent in news:
             for action, group_id in _actions(clock, percent):
                 _act(action, group_id, clock, incident, percent)
     return len(due)

@@ -131,3 +131,30 @@ def incident_history(incident):
     from watchkeeper.core.history import history_of
 
     return list(history_of(incident))
+
+
+def test_old_thresholds_of_a_finished_clock_are_recorded_without_notifying(
+    make_definition, make_incident, requester, agent, desk
+):
+    # given an incident that breached and was resolved long ago, its clock never swept
+    make_definition(targets={None: 60}, actions=[(100, "notify_assignee", None)])
+    with time_machine.travel(berlin(2026, 11, 2, 9), tick=False):
+        incident = make_incident(
+            "Old printer", caller=requester, acting_user=agent, channel=Channel.PHONE,
+            assignment_group=desk, assignee=agent,
+        )  # fmt: skip
+    with time_machine.travel(berlin(2026, 11, 2, 12), tick=False):
+        from watchkeeper.incidents import actions
+
+        actions.resolve(incident, code="solved_permanently", notes="New one", acting_user=agent)
+
+    # when the sweep first sees it weeks later
+    before = Notification.objects.filter(title__contains="SLA").count()
+    with time_machine.travel(berlin(2026, 11, 30, 9), tick=False):
+        acted = thresholds.fire_due()
+
+    # then the thresholds are recorded as handled, and nobody is told about old news
+    clock = SlaClock.objects.for_record(incident).get()
+    assert acted == 4 and clock.fired == [50, 75, 90, 100]
+    assert clock.breached_at == berlin(2026, 11, 2, 10).astimezone(UTC)
+    assert Notification.objects.filter(title__contains="SLA").count() == before
