@@ -18,6 +18,7 @@ four-hour P1 target has breached, at the moment its fourth hour ran out.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -197,6 +198,8 @@ def compute(
 
 def _effective(snapshots: Sequence[Snapshot]) -> list[Snapshot]:
     """In order of time; of several at the same instant (one transaction) the last counts."""
+    if all(a.at < b.at for a, b in itertools.pairwise(snapshots)):
+        return list(snapshots)  # the usual case, from a history in order
     ordered = sorted(enumerate(snapshots), key=lambda pair: (pair[1].at, pair[0]))
     result: list[Snapshot] = []
     for _index, snapshot in ordered:

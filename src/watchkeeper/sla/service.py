@@ -44,7 +44,6 @@ SAVED_FIELDS = [
     "status",
     "elapsed_seconds",
     "target_seconds",
-    "started_at",
     "due_at",
     "breached_at",
     "stopped_at",
@@ -52,7 +51,7 @@ SAVED_FIELDS = [
     "next_event_at",
     "computed_at",
 ]
-NEW_FIELDS = ["definition", "content_type", "object_id", "fired", *SAVED_FIELDS]
+NEW_FIELDS = ["definition", "content_type", "object_id", "fired", "started_at", *SAVED_FIELDS]
 
 
 def incident_type() -> ContentType:
