@@ -33,8 +33,8 @@ from watchkeeper.sla.permissions import SlaPermission
 HoursSpec = Iterable[tuple[int, dt.time, dt.time]]  # weekday (Monday = 0), start, end
 CALENDAR_FIELDS = ("name", "time_zone", "always_open", "holiday_country", "holiday_subdivision")
 DEFINITION_FIELDS = (
-    "name", "kind", "metric", "calendar", "is_active", "vendor", "priorities", "channels",
-    "pause_reasons", "pause_states", "thresholds",
+    "name", "kind", "record_type", "metric", "calendar", "is_active", "vendor", "priorities",
+    "channels", "pause_reasons", "pause_states", "thresholds",
 )  # fmt: skip
 DEFINITION_SETS = ("services", "caller_groups", "assignment_groups")
 

@@ -8,7 +8,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from watchkeeper.core.api import ApiSchema
-from watchkeeper.sla.choices import AgreementKind, Metric, ThresholdAction
+from watchkeeper.sla.choices import AgreementKind, Metric, RecordType, ThresholdAction
 from watchkeeper.sla.clock import Clock
 from watchkeeper.sla.models import Calendar, SlaClock, SlaDefinition
 
@@ -105,6 +105,7 @@ class DefinitionOut(Schema):
     id: int
     name: str
     kind: AgreementKind
+    record_type: RecordType
     metric: Metric
     calendar: int
     is_active: bool
@@ -151,6 +152,7 @@ class DefinitionOut(Schema):
 class DefinitionIn(ApiSchema):
     name: str = Field(..., min_length=1, max_length=100)
     kind: AgreementKind = AgreementKind.SLA
+    record_type: RecordType = RecordType.INCIDENT
     metric: Metric
     calendar: int
     is_active: bool = True
@@ -170,6 +172,7 @@ class DefinitionIn(ApiSchema):
 class DefinitionPatch(ApiSchema):
     name: str | None = Field(None, min_length=1, max_length=100)
     kind: AgreementKind | None = None
+    record_type: RecordType | None = None
     metric: Metric | None = None
     calendar: int | None = None
     is_active: bool | None = None

@@ -11,6 +11,12 @@ class AgreementKind(models.TextChoices):
     UC = "uc", "Underpinning contract"  # with a vendor
 
 
+class RecordType(models.TextChoices):
+    """The records a definition measures (requests and problems join as their issues land)."""
+
+    INCIDENT = "incident", "Incidents"
+
+
 class Metric(models.TextChoices):
     RESPONSE = "response", "Time to first response"
     RESOLUTION = "resolution", "Time to resolution"

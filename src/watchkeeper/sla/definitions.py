@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import Count, Sum
 
-from watchkeeper.sla.choices import AgreementKind, Metric
+from watchkeeper.sla.choices import AgreementKind, Metric, RecordType
 from watchkeeper.sla.clock import Rules
 from watchkeeper.sla.models import Calendar, SlaDefinition
 from watchkeeper.sla.working_time import WorkingTime
@@ -118,7 +118,7 @@ def active() -> list[Loaded]:
         if _cache["stamp"] == stamp:
             return list(_cache["loaded"])
     found = (
-        SlaDefinition.objects.filter(is_active=True)
+        SlaDefinition.objects.filter(is_active=True, record_type=RecordType.INCIDENT)
         .select_related("calendar")
         .prefetch_related(
             "targets",

@@ -22,6 +22,7 @@ from watchkeeper.sla.choices import (
     ClockStatus,
     HolidaySource,
     Metric,
+    RecordType,
     ThresholdAction,
 )
 from watchkeeper.sla.working_time import WorkingTime
@@ -144,6 +145,9 @@ class SlaDefinition(Historied):
 
     name = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=8, choices=AgreementKind.choices, default=AgreementKind.SLA)
+    record_type = models.CharField(
+        max_length=16, choices=RecordType.choices, default=RecordType.INCIDENT
+    )
     metric = models.CharField(max_length=16, choices=Metric.choices)
     calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="definitions")
     is_active = models.BooleanField(default=True)
