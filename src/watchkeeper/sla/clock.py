@@ -244,10 +244,12 @@ def _count(
     """``_run`` without listing intervals: the open time of [start, end) from the calendar's
     running total, and each threshold crossed found by adding business time."""
     before = clock.elapsed
-    clock.elapsed += hours.seconds_between(start, end)
-    for percent, seconds in wanted.items():
-        if percent not in clock.marks and before < seconds <= clock.elapsed:
-            clock.marks[percent] = hours.add(start, seconds - before)
+    pending = [(p, s - before) for p, s in wanted.items() if p not in clock.marks and s > before]
+    seconds, instants = hours.count(start, end, [amount for _p, amount in pending])
+    clock.elapsed += seconds
+    for (percent, _amount), instant in zip(pending, instants, strict=True):
+        if instant is not None:
+            clock.marks[percent] = instant
 
 
 def _skip(clock: Clock, stretch: Stretch) -> None:

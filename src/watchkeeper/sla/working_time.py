@@ -144,12 +144,31 @@ class WorkingTime:
 
     def seconds_between(self, start: dt.datetime, end: dt.datetime) -> float:
         """Open time within [start, end), in seconds (O(log n) from the running total)."""
+        return self.count(start, end, ())[0]
+
+    def count(
+        self, start: dt.datetime, end: dt.datetime, amounts: Sequence[float]
+    ) -> tuple[float, list[dt.datetime | None]]:
+        """Open seconds within [start, end), and for each of ``amounts`` the instant at which
+        that much open time has passed since ``start`` if it has by ``end`` (else None): what
+        a clock needs of a running stretch, from one ledger lookup."""
         if end <= start:
-            return 0.0
+            return 0.0, [None for _amount in amounts]
         if self.always_open:
-            return (end - start).total_seconds()
+            seconds = (end - start).total_seconds()
+            return seconds, [
+                start + dt.timedelta(seconds=a) if 0 < a <= seconds else None for a in amounts
+            ]
+        low, high = _micros(start), _micros(end)
         ledger = self._ledger_for(start, end)
-        return (ledger.total_at(_micros(end)) - ledger.total_at(_micros(start))) / 1e6
+        first = ledger.total_at(low)
+        total = ledger.total_at(high) - first
+        found: list[dt.datetime | None] = []
+        for amount in amounts:
+            micros = round(amount * 1_000_000)
+            instant = ledger.instant_of(first + micros) if 0 < micros <= total else None
+            found.append(None if instant is None else _from_micros(max(low, instant)))
+        return total / 1e6, found
 
     def add(self, start: dt.datetime, seconds: float) -> dt.datetime:
         """The instant at which ``seconds`` of open time have passed since ``start``.
