@@ -39,6 +39,26 @@ DEFINITION_FIELDS = (
 DEFINITION_SETS = ("services", "caller_groups", "assignment_groups")
 
 
+def _set_fields(
+    obj: Calendar | SlaDefinition, values: Mapping[str, Any], allowed: Sequence[str], what: str
+) -> dict[str, tuple[Any, Any]]:
+    """Check the names, set the values and validate; returns the changes as (old, new), every
+    value for a record not saved yet."""
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValidationError({name: f"Not a {what} field." for name in unknown})
+    creating = obj.pk is None
+    old = {} if creating else {name: getattr(obj, name) for name in values}
+    for name, value in values.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+    return {
+        name: (old.get(name), value)
+        for name, value in values.items()
+        if creating or old[name] != value
+    }
+
+
 def _hours_text(hours: Iterable[BusinessHours]) -> list[str]:
     return [f"{h.weekday} {h.start:%H:%M}-{h.end:%H:%M}" for h in hours]
 
@@ -63,18 +83,11 @@ def save_calendar(
 ) -> Calendar:
     """Create (``calendar`` None) or change a calendar and, if given, replace its weekly hours."""
     require_permission(acting_user, SlaPermission.CONFIGURE)
-    unknown = set(values) - set(CALENDAR_FIELDS)
-    if unknown:
-        raise ValidationError({name: "Not a calendar field." for name in unknown})
     creating = calendar is None
     calendar = calendar or Calendar()
-    old = {name: getattr(calendar, name) for name in values} if not creating else {}
-    for name, value in values.items():
-        setattr(calendar, name, value)
-    calendar.full_clean()
+    changes = _set_fields(calendar, values, CALENDAR_FIELDS, "calendar")
     with transaction.atomic():
         calendar.save()
-        changes = {n: (old.get(n), v) for n, v in values.items() if old.get(n) != v or creating}
         if hours is not None:
             before, after = _replace_hours(calendar, hours)
             if before != after:
@@ -202,18 +215,11 @@ def save_definition(
     minutes) and ``actions`` ((percent, action, group or None), replacing all)."""
     require_permission(acting_user, SlaPermission.CONFIGURE)
     sets = {name: list(values.pop(name)) for name in DEFINITION_SETS if name in values}
-    unknown = set(values) - set(DEFINITION_FIELDS)
-    if unknown:
-        raise ValidationError({name: "Not a definition field." for name in unknown})
     creating = definition is None
     definition = definition or SlaDefinition()
-    old = {name: getattr(definition, name) for name in values} if not creating else {}
-    for name, value in values.items():
-        setattr(definition, name, value)
-    definition.full_clean()
+    changes = _set_fields(definition, values, DEFINITION_FIELDS, "definition")
     with transaction.atomic():
         definition.save()
-        changes = {n: (old.get(n), v) for n, v in values.items() if creating or old.get(n) != v}
         for name, items in sets.items():
             manager = getattr(definition, name)
             before = sorted(str(item) for item in manager.all())
