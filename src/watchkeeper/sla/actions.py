@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from watchkeeper.core.choices import Channel
-from watchkeeper.core.errors import require_permission
+from watchkeeper.core.errors import Conflict, require_permission
 from watchkeeper.core.history import record_change
 from watchkeeper.core.jobs import enqueue_on_commit, job
 from watchkeeper.sla.choices import HolidaySource
@@ -276,6 +276,28 @@ def _replace_actions(
     SlaAction.objects.bulk_create(rows)
     after = [str(a) for a in rows]
     return {"actions": (before, after)} if before != after else {}
+
+
+def delete_calendar(calendar: Calendar, *, acting_user: Any, channel: str = Channel.WEB) -> None:
+    """Only a calendar no definition uses; its history ends with the deletion."""
+    require_permission(acting_user, SlaPermission.CONFIGURE)
+    with transaction.atomic():
+        if calendar.definitions.exists():
+            raise Conflict("Definitions use this calendar; give them another one first.")
+        record_change(calendar, action="deleted", actor=acting_user, channel=channel)
+        calendar.delete()
+
+
+def delete_definition(
+    definition: SlaDefinition, *, acting_user: Any, channel: str = Channel.WEB
+) -> None:
+    """Only a definition that never ran a clock (else deactivate it: its clocks are history)."""
+    require_permission(acting_user, SlaPermission.CONFIGURE)
+    with transaction.atomic():
+        if definition.clocks.exists():
+            raise Conflict("Clocks ran under this definition; deactivate it instead.")
+        record_change(definition, action="deleted", actor=acting_user, channel=channel)
+        definition.delete()
 
 
 def recompute_later() -> None:

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from watchkeeper.core.admin import HistoriedAdmin, ReadOnlyAdmin
 from watchkeeper.core.choices import Channel
 from watchkeeper.core.history import jsonable, record_change
 from watchkeeper.sla import actions
@@ -51,13 +52,15 @@ def describe(obj: Calendar | SlaDefinition) -> dict[str, Any]:
     return fields
 
 
-class RecordedAdmin(admin.ModelAdmin):
-    """Records each save as a history entry with the before and after of what changed."""
+class RecordedAdmin(HistoriedAdmin):
+    """``HistoriedAdmin`` (deletions recorded too), but a save is recorded after its inlines,
+    so the entry holds the before and after of the hours, holidays, targets… as well; then the
+    open incidents' clocks are recomputed."""
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         before = describe(type(obj).objects.get(pk=obj.pk)) if change else {}
         setattr(request, BEFORE, before)
-        super().save_model(request, obj, form, change)
+        admin.ModelAdmin.save_model(self, request, obj, form, change)  # recorded in save_related
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -77,6 +80,10 @@ class RecordedAdmin(admin.ModelAdmin):
                 changes=changes,
             )
             actions.recompute_later()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        actions.recompute_later()
 
 
 class BusinessHoursInline(admin.TabularInline):
@@ -133,17 +140,8 @@ class SlaDefinitionAdmin(RecordedAdmin):
 
 
 @admin.register(SlaClock)
-class SlaClockAdmin(admin.ModelAdmin):
+class SlaClockAdmin(ReadOnlyAdmin):
     """Read-only: clocks are computed, never edited."""
 
     list_display = ("definition", "object_id", "status", "due_at", "breached_at", "computed_at")
     list_filter = ("status", "definition")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -16,12 +16,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Status
 
-from watchkeeper.accounts.models import SupportGroup
-from watchkeeper.cmdb.models import ConfigurationItem
 from watchkeeper.core.api import caller, requires
-from watchkeeper.core.errors import Conflict
 from watchkeeper.incidents.api_schemas import ErrorOut
-from watchkeeper.incidents.api_support import visible
+from watchkeeper.incidents.api_support import configuration_item, group_with_id, visible
 from watchkeeper.sla import actions
 from watchkeeper.sla.api_schemas import (
     CalendarIn,
@@ -109,9 +106,7 @@ def update_calendar(request: HttpRequest, calendar_id: int, payload: CalendarPat
 @requires(P.CONFIGURE)
 def delete_calendar(request: HttpRequest, calendar_id: int) -> Status[None]:
     calendar = get_object_or_404(Calendar, pk=calendar_id)
-    if calendar.definitions.exists():
-        raise Conflict("Definitions use this calendar; give them another one first.")
-    calendar.delete()
+    actions.delete_calendar(calendar, acting_user=caller(request))
     return Status(204, None)
 
 
@@ -185,12 +180,12 @@ def _definition_values(data: dict[str, Any]) -> dict[str, Any]:
     as tuples. An unknown id or number is a 400 naming the field."""
     values = dict(data)
     if "calendar" in values:
-        values["calendar"] = _one(Calendar, values["calendar"], "calendar")
+        values["calendar"] = _calendar(values["calendar"])
     if values.get("services") is not None:
-        values["services"] = [_ci(number) for number in values["services"]]
+        values["services"] = [configuration_item(n, "services") for n in values["services"]]
     for name in ("caller_groups", "assignment_groups"):
         if values.get(name) is not None:
-            values[name] = [_one(SupportGroup, pk, name) for pk in values[name]]
+            values[name] = [group_with_id(pk, name) for pk in values[name]]
     if values.get("targets") is not None:
         priorities = [t.get("priority") for t in values["targets"]]
         if len(set(priorities)) != len(priorities):
@@ -198,7 +193,7 @@ def _definition_values(data: dict[str, Any]) -> dict[str, Any]:
         values["targets"] = {t.get("priority"): t["minutes"] for t in values["targets"]}
     if values.get("actions") is not None:
         values["actions"] = [
-            (a["percent"], a["action"], _one(SupportGroup, a["group"], "actions"))
+            (a["percent"], a["action"], group_with_id(a["group"], "actions"))
             if a.get("group") is not None
             else (a["percent"], a["action"], None)
             for a in values["actions"]
@@ -206,17 +201,10 @@ def _definition_values(data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _one(model: Any, pk: int, field: str) -> Any:
-    found = model.objects.filter(pk=pk).first()
+def _calendar(pk: int) -> Calendar:
+    found = Calendar.objects.filter(pk=pk).first()
     if found is None:
-        raise ValidationError({field: f"No {model._meta.verbose_name} has the id {pk}."})
-    return found
-
-
-def _ci(number: str) -> ConfigurationItem:
-    found = ConfigurationItem.objects.filter(number=number).first()
-    if found is None:
-        raise ValidationError({"services": f"No service or CI has the number {number!r}."})
+        raise ValidationError({"calendar": f"No calendar with id {pk}."})
     return found
 
 
@@ -279,7 +267,5 @@ def update_definition(
 @requires(P.CONFIGURE)
 def delete_definition(request: HttpRequest, definition_id: int) -> Status[None]:
     definition = get_object_or_404(SlaDefinition, pk=definition_id)
-    if definition.clocks.exists():
-        raise Conflict("Clocks ran under this definition; deactivate it instead.")
-    definition.delete()
+    actions.delete_definition(definition, acting_user=caller(request))
     return Status(204, None)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.test import Client
 
 from watchkeeper.accounts.choices import Role
-from watchkeeper.core.history import history_of
+from watchkeeper.core.history import history_of, verify_history
+from watchkeeper.sla import actions
 from watchkeeper.sla.models import Calendar
 
 
@@ -52,3 +53,16 @@ def test_an_agent_cannot_open_the_calendar_editor(make_user):
     client = Client()
     client.force_login(make_user("alex", Role.AGENT))
     assert client.get("/admin/sla/calendar/").status_code in (302, 403)
+
+
+def test_a_calendar_deleted_in_the_admin_ends_its_history(make_user):
+    admin = make_user("ada", Role.ADMINISTRATOR)
+    calendar = actions.save_calendar(None, acting_user=admin, name="Unused")
+    client = Client()
+    client.force_login(admin)
+
+    response = client.post(f"/admin/sla/calendar/{calendar.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Calendar.objects.filter(pk=calendar.pk).exists()
+    assert verify_history() == []

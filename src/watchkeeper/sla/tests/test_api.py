@@ -9,7 +9,7 @@ import time_machine
 
 from watchkeeper.accounts.choices import Role
 from watchkeeper.core.choices import Channel
-from watchkeeper.core.history import history_of
+from watchkeeper.core.history import history_of, verify_history
 from watchkeeper.sla.models import Calendar, SlaDefinition
 from watchkeeper.sla.tests.conftest import berlin
 
@@ -106,8 +106,10 @@ def test_an_administrator_creates_changes_and_deletes_a_calendar(admin_api):
     actions = [entry.action for entry in history_of(calendar)]
     assert actions == ["created", "holiday_set", "exception_set", "changed"]
 
-    # and it can be deleted while no definition uses it
+    # and it can be deleted while no definition uses it, the deletion ending its history
     assert admin_api.delete(f"{API}/sla/calendars/{calendar_id}").status_code == 204
+    assert not Calendar.objects.filter(pk=calendar_id).exists()
+    assert verify_history() == []
 
 
 def test_holidays_are_generated_for_the_calendars_country(admin_api):
