@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
@@ -105,8 +106,8 @@ def summary(clock: SlaClock, now: dt.datetime, elapsed: float | None = None) -> 
 
 def _closed_days(calendar: Calendar, start: dt.datetime, end: dt.datetime) -> str:
     """Names of the holidays and exceptions that fall in an outside-hours interval."""
-    zone_start = start.astimezone(_zone(calendar)).date()
-    zone_end = end.astimezone(_zone(calendar)).date()
+    zone = ZoneInfo(calendar.time_zone)
+    zone_start, zone_end = start.astimezone(zone).date(), end.astimezone(zone).date()
     names = [
         f"{h.name} ({h.date:%d %b})"
         for h in calendar.holidays.all()
@@ -118,12 +119,6 @@ def _closed_days(calendar: Calendar, start: dt.datetime, end: dt.datetime) -> st
         if zone_start <= e.date <= zone_end
     ]
     return ", ".join(dict.fromkeys(names))
-
-
-def _zone(calendar: Calendar) -> dt.tzinfo:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(calendar.time_zone)
 
 
 def segments(clock: SlaClock, stretches: Sequence[Stretch]) -> list[Segment]:
@@ -138,8 +133,9 @@ def segments(clock: SlaClock, stretches: Sequence[Stretch]) -> list[Segment]:
         label = KIND_LABELS.get(stretch.kind, stretch.kind)
         if stretch.reason:
             label += f": {REASONS.get(stretch.reason, stretch.reason)}"
-        closed = _closed_days(calendar, stretch.start, stretch.end)
-        if stretch.kind == "outside_hours" and closed:
+        if stretch.kind == "outside_hours" and (
+            closed := _closed_days(calendar, stretch.start, stretch.end)
+        ):
             label += f" (includes {closed})"
         width = 100 * (stretch.end - stretch.start).total_seconds() / total
         result.append(

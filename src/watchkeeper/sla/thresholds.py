@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from watchkeeper.accounts.models import SupportGroup
 from watchkeeper.core import bulk
 from watchkeeper.core.choices import Channel
 from watchkeeper.core.notifications import notify, register_kind
@@ -195,8 +196,6 @@ def _change(action: str, group_id: int | None, incident: Incident, reason: str) 
                     channel=Channel.SYSTEM,
                 )
         elif group_id is not None and group_id != incident.assignment_group_id:
-            from watchkeeper.accounts.models import SupportGroup
-
             actions.assign(
                 incident,
                 group=SupportGroup.objects.get(pk=group_id),
