@@ -1,6 +1,7 @@
 """The assembled API: every app's router mounted on the one ``NinjaAPI`` (``core.api``)."""
 
 from watchkeeper.accounts.api import router as accounts_router
+from watchkeeper.cmdb.api import router as cmdb_router
 from watchkeeper.core.api import api
 from watchkeeper.incidents.api import router as incidents_router
 from watchkeeper.sla.api import router as sla_router
@@ -8,5 +9,6 @@ from watchkeeper.sla.api import router as sla_router
 api.add_router("/", accounts_router)
 api.add_router("/", incidents_router)
 api.add_router("/", sla_router)
+api.add_router("/", cmdb_router)
 
 __all__ = ["api"]

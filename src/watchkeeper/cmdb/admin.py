@@ -1,26 +1,35 @@
-from typing import Any
+"""The CMDB in the Django admin, to look only: items are edited on the CMDB pages, by the API or
+by import, where their typed attributes, lifecycle and relations are checked and recorded."""
 
 from django.contrib import admin
-from django.db import transaction
-from django.forms import ModelForm
-from django.http import HttpRequest
 
-from watchkeeper.cmdb.models import ConfigurationItem
-from watchkeeper.core import search
-from watchkeeper.core.admin import HistoriedAdmin
-from watchkeeper.core.numbering import next_number
+from watchkeeper.cmdb.models import BackupRun, ConfigurationItem, Relation, RestoreTest
+from watchkeeper.core.admin import ReadOnlyAdmin
 
 
 @admin.register(ConfigurationItem)
-class ConfigurationItemAdmin(HistoriedAdmin):
-    list_display = ("number", "name", "ci_class", "status", "criticality", "support_group")
-    list_filter = ("ci_class", "status", "criticality")
-    search_fields = ("number", "name", "description")
-    readonly_fields = ("number",)
+class ConfigurationItemAdmin(ReadOnlyAdmin):
+    list_display = ("number", "name", "ci_class", "status", "environment", "support_group")
+    list_filter = ("ci_class", "status", "environment", "criticality")
+    search_fields = ("number", "name", "hostname", "serial_number", "description")
 
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
-        with transaction.atomic():
-            if not change:
-                obj.number = next_number(ConfigurationItem.NUMBER_PREFIX)
-            super().save_model(request, obj, form, change)
-            search.index(obj, f"{obj.number} {obj.name} {obj.description}")
+
+@admin.register(Relation)
+class RelationAdmin(ReadOnlyAdmin):
+    list_display = ("source", "type", "target", "discovery_source", "created_at")
+    list_filter = ("type",)
+    search_fields = ("source__name", "target__name", "source__number", "target__number")
+
+
+@admin.register(BackupRun)
+class BackupRunAdmin(ReadOnlyAdmin):
+    list_display = ("job", "result", "finished_at", "size_bytes", "duration_seconds", "incident")
+    list_filter = ("result",)
+    date_hierarchy = "finished_at"
+
+
+@admin.register(RestoreTest)
+class RestoreTestAdmin(ReadOnlyAdmin):
+    list_display = ("ci", "result", "tested_at", "time_to_restore_seconds", "recorded_by")
+    list_filter = ("result",)
+    date_hierarchy = "tested_at"

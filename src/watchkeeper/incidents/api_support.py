@@ -14,6 +14,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_obje
 from django.http import Http404
 
 from watchkeeper.accounts.models import SupportGroup, User
+from watchkeeper.cmdb.lookup import ci_for_field
 from watchkeeper.cmdb.models import ConfigurationItem
 from watchkeeper.core.api import MAX_ID
 from watchkeeper.core.errors import Conflict
@@ -121,15 +122,7 @@ def category_with_id(category_id: int, field: str) -> Category:
 
 def configuration_item(reference: str, field: str) -> ConfigurationItem:
     """A CI by number (``CI0000012``) or id."""
-    reference = reference.strip()
-    found = None
-    if reference.isdigit() and 0 < int(reference) <= MAX_ID:
-        found = ConfigurationItem.objects.filter(pk=int(reference)).first()
-    elif re.fullmatch(r"CI\d{1,12}", reference, flags=re.IGNORECASE):
-        found = ConfigurationItem.objects.filter(number=reference.upper()).first()
-    if found is None:
-        raise ValidationError({field: f"No configuration item {reference[:32]!r}."})
-    return found
+    return ci_for_field(reference, field)
 
 
 def parent_incident(number: str, user: Any) -> Incident:

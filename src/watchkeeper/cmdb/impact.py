@@ -1,0 +1,75 @@
+"""Impact analysis: what stops working, and for whom, when an item fails.
+
+The answer is the set of items the failure spreads to (``graph.failure_spreads``), the business
+and technical services among them (the item itself when it is one), and the people subscribed to
+those services. Incident, CI and (later) alert pages show it; the API returns it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from watchkeeper.cmdb.choices import SERVICE_CLASSES, CiClass
+from watchkeeper.cmdb.graph import Reached, chunks, failure_spreads, walk
+from watchkeeper.cmdb.models import ConfigurationItem
+
+#: The most items one analysis collects; beyond it the result says it is incomplete.
+IMPACT_LIMIT = 50_000
+
+
+@dataclass
+class Impact:
+    root: ConfigurationItem
+    reached: dict[int, Reached]
+    truncated: bool
+    services: list[ConfigurationItem] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.reached)
+
+    def count_by_class(self) -> dict[str, int]:
+        return dict(Counter(item.ci_class for item in self.reached.values()).most_common())
+
+    def service_ids(self) -> list[int]:
+        return [service.pk for service in self.services]
+
+    def users(self) -> QuerySet:
+        """The people subscribed to an affected business service."""
+        business = [s.pk for s in self.services if s.ci_class == CiClass.BUSINESS_SERVICE]
+        users = get_user_model().objects.filter(subscribed_services__in=business, is_active=True)
+        return users.distinct().order_by("username")
+
+    def estimated_users(self) -> int:
+        """The sum of the affected business services' declared user counts."""
+        business = (s for s in self.services if s.ci_class == CiClass.BUSINESS_SERVICE)
+        return sum(int(s.attributes.get("user_count") or 0) for s in business)
+
+    def path_to(self, ci_id: int) -> list[Reached]:
+        """How the failure reaches ``ci_id``: the chain of relations from the root."""
+        path: list[Reached] = []
+        while ci_id in self.reached:
+            step = self.reached[ci_id]
+            path.append(step)
+            ci_id = step.via_id
+        return path[::-1]
+
+
+def analyse(ci: ConfigurationItem, *, limit: int = IMPACT_LIMIT) -> Impact:
+    reached, truncated = walk(ci.pk, failure_spreads, limit=limit)
+    service_ids = [r.ci_id for r in reached.values() if r.ci_class in SERVICE_CLASSES]
+    services = [
+        service
+        for chunk in chunks(service_ids)
+        for service in ConfigurationItem.objects.filter(pk__in=chunk).select_related(
+            "support_group"
+        )
+    ]
+    services.sort(key=lambda s: (reached[s.pk].depth, s.name))
+    if ci.is_service:
+        services.insert(0, ci)
+    return Impact(ci, reached, truncated, services)

@@ -1,0 +1,1 @@
+"""The CMDB pages, one module per concern."""
