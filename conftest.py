@@ -26,6 +26,20 @@ def _fast_password_hashing() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_process_caches() -> Iterator[None]:
+    """Each test starts from empty process caches (SLA definitions, the CMDB graph): a
+    rolled-back test's rows may share ids and versions with the next test's."""
+    from watchkeeper.cmdb import graph_cache
+    from watchkeeper.sla import definitions
+
+    definitions.forget()
+    graph_cache.forget()
+    yield
+    definitions.forget()
+    graph_cache.forget()
+
+
+@pytest.fixture(autouse=True)
 def _jobs_run_inline() -> Iterator[None]:
     """Jobs run in the test's thread, as soon as they are enqueued (Huey's immediate mode)."""
     from watchkeeper.core.jobs import HUEY

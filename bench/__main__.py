@@ -62,6 +62,11 @@ def main() -> None:
 
         sla_main(sys.argv[2:])
         return
+    if sys.argv[1:2] == ["cmdb"]:
+        from bench.cmdb import main as cmdb_main
+
+        cmdb_main(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("--postgres", action="store_true", help="use WATCHKEEPER_DATABASE_URL")
     args = parser.parse_args()

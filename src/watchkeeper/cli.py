@@ -1,8 +1,8 @@
 """The ``watchkeeper`` command: Watchkeeper's own commands, and Django's under ``manage``.
 
 ``serve``, ``worker`` and ``scheduler`` run the service; ``migrate``, ``createadmin``, ``demo``,
-``token``, ``audit`` and ``check`` look after it. ``watchkeeper manage <command>`` reaches any
-Django management command (``shell``, ``dbshell``, ``createsuperuser``…).
+``token``, ``audit``, ``backup``, ``restore`` and ``check`` look after it. ``watchkeeper manage
+<command>`` reaches any Django management command (``shell``, ``dbshell``, ``createsuperuser``…).
 """
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ USAGE = """usage: watchkeeper <command> [options]
   audit verify              recompute every history chain; name the records that were altered
   import servicenow-incidents FILE [--timezone ZONE]
                             load a ServiceNow incident audit export (.csv or .zip)
+  backup [--output DIR]     write one archive: database snapshot, attachments, manifest
+                            (default directory WATCHKEEPER_BACKUP_DIR, see docs/backup.md)
+  restore ARCHIVE [--force] verify an archive, restore it, migrate and run audit verify
+                            (--force replaces a database or files directory holding data)
   check                     check the configuration and the connections
   version                   print the version
   manage COMMAND …          any Django management command

@@ -167,6 +167,12 @@ INCIDENT_AUTO_CLOSE_DAYS = env_int("INCIDENT_AUTO_CLOSE_DAYS", 7, minimum=1)
 ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 20, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Platform backups (docs/backup.md): where archives go, when the scheduler takes one (a cron
+# expression in UTC, or "off"), and how many archives are kept.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()
+BACKUP_SCHEDULE = env_str("BACKUP_SCHEDULE", "30 1 * * *").strip()
+BACKUP_KEEP = env_int("BACKUP_KEEP", 7, minimum=1)
+
 NINJA_PAGINATION_CLASS = "watchkeeper.core.api.Pagination"  # limit/offset, bounded offset
 NINJA_PAGINATION_MAX_LIMIT = 500
 NINJA_PAGINATION_PER_PAGE = 50

@@ -117,3 +117,32 @@ class NotificationForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if name.startswith("kind_")
         }
+
+
+def split_list(text: str) -> list[str]:
+    """Comma- (or semicolon-) separated words, trimmed, each once, in their order."""
+    parts = (part.strip() for part in text.replace(";", ",").split(","))
+    return list(dict.fromkeys(part for part in parts if part))
+
+
+class UsernamesField(forms.CharField):
+    """Active users typed as comma-separated usernames; cleans to the users, in that order."""
+
+    def __init__(self, *, most: int = 200, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 5_000)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "Usernames, separated by commas. Empty clears the list.")
+        super().__init__(**kwargs)
+        self.most = most
+
+    def clean(self, value: Any) -> list[User]:
+        names = split_list(super().clean(value) or "")
+        if len(names) > self.most:
+            raise forms.ValidationError(f"At most {self.most} people.")
+        found = {
+            user.username: user for user in User.objects.filter(username__in=names, is_active=True)
+        }
+        unknown = [name for name in names if name not in found]
+        if unknown:
+            raise forms.ValidationError(f"No active user named {', '.join(unknown)[:200]}.")
+        return [found[name] for name in names]

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 
 from watchkeeper.cmdb.choices import CI_TRANSITIONS, RelationType
 from watchkeeper.cmdb.classes import clean_attributes
+from watchkeeper.cmdb.graph_cache import graph_changed
 from watchkeeper.cmdb.models import ConfigurationItem, Relation
 from watchkeeper.cmdb.permissions import CmdbPermission
 from watchkeeper.core import search
@@ -111,6 +112,8 @@ def update_ci(
                 current, changes, action="updated", acting_user=acting_user, channel=channel
             )
             search.index(current, search_text(current))
+            if "ci_class" in changes:
+                graph_changed()  # the graph in memory knows each item's class
     _copy_into(ci, current)
     return changes
 
@@ -163,6 +166,7 @@ def add_relation(
     try:
         with transaction.atomic():
             relation.save()
+            graph_changed()
             changes = {"relation": (None, relation_label(relation))}
             record_change(
                 source, action="relation added", actor=acting_user, channel=channel, changes=changes
@@ -178,6 +182,7 @@ def remove_relation(relation: Relation, *, acting_user: Any, channel: str = Chan
         label = relation_label(relation)
         deleted, _ = Relation.objects.filter(pk=relation.pk).delete()
         if deleted:
+            graph_changed()
             changes = {"relation": (label, None)}
             record_change(
                 relation.source,

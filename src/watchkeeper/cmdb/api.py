@@ -26,11 +26,13 @@ from watchkeeper.cmdb.api_schemas import (
     CiPatch,
     ClassOut,
     ImpactOut,
+    MapOut,
     RelationIn,
     RelationOut,
 )
 from watchkeeper.cmdb.choices import CiClass
 from watchkeeper.cmdb.classes import spec_of
+from watchkeeper.cmdb.graph import edges_among, rests_on, walk
 from watchkeeper.cmdb.impact import analyse
 from watchkeeper.cmdb.lookup import ci_for_field, ci_or_404
 from watchkeeper.cmdb.models import ConfigurationItem, Relation
@@ -47,6 +49,7 @@ router.add_router("/", backups_router)
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 ITEM = "/cmdb/cis/{ref}"
 USERS_SHOWN = 50
+MAP_LIMIT = 200
 
 
 def _items() -> QuerySet[ConfigurationItem]:
@@ -232,3 +235,32 @@ def impact(request: HttpRequest, ref: str) -> dict[str, Any]:
         "users": [user.username for user in users[:USERS_SHOWN]],
         "estimated_users": result.estimated_users(),
     }
+
+
+@router.get(
+    f"{ITEM}/map",
+    response={200: MapOut, **ERRORS},
+    operation_id="get_service_map",
+    description=f"The item and everything it rests on (at most {MAP_LIMIT} items, nearest "
+    "first; `truncated` says when more exist), with the relations between them.",
+)
+@requires(P.VIEW_CIS)
+def service_map(request: HttpRequest, ref: str) -> dict[str, Any]:
+    ci = ci_or_404(ref)
+    reached, truncated = walk(ci.pk, rests_on, limit=MAP_LIMIT)
+    ids = [ci.pk, *reached]
+    items = ConfigurationItem.objects.in_bulk(ids)
+    nodes = [
+        {
+            "ci": items[pk],
+            "ci_class": items[pk].ci_class,
+            "status": items[pk].status,
+            "depth": reached[pk].depth if pk in reached else 0,
+        }
+        for pk in ids
+    ]
+    edges = [
+        {"source": items[source].number, "type": kind, "target": items[target].number}
+        for source, kind, target in edges_among(ids)
+    ]
+    return {"root": ci, "nodes": nodes, "edges": edges, "truncated": truncated}

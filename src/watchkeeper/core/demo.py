@@ -15,6 +15,7 @@ from watchkeeper.accounts.management.commands.createadmin import create_admin
 from watchkeeper.accounts.models import SupportGroup, User
 from watchkeeper.cmdb.actions import create_ci
 from watchkeeper.cmdb.choices import CiClass, Criticality
+from watchkeeper.cmdb.demo import load_demo as load_cmdb
 from watchkeeper.core.choices import Channel
 from watchkeeper.sla.demo import load_service_levels
 
@@ -103,6 +104,7 @@ def load_demo(password: str | None = None) -> tuple[User, str]:
         )
     load_service_levels(admin, groups)
     _load_incidents(groups, people)
+    load_cmdb(admin, groups, people)
     return admin, password
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from django.conf import settings
@@ -93,6 +94,9 @@ class NumberSequence(models.Model):
         return f"{self.prefix}{self.last_value:07d}"
 
 
+_WORDS = re.compile(r"\w+", re.UNICODE)
+
+
 class SearchEntry(models.Model):
     """The searchable text of one record.
 
@@ -129,11 +133,14 @@ class SearchEntry(models.Model):
 
     @classmethod
     def for_record(cls, content_type_id: int, record_id: int, text: str) -> SearchEntry:
+        """The entry holds the words of ``text`` only, as queries are split into words: so
+        PostgreSQL's parser sees "web-01.example.org" or "srv-01" as the words "web", "01"…
+        a query can name, not as one host name or a negative number it never matches."""
         return cls(
             id=cls.key(content_type_id, record_id),
             content_type_id=content_type_id,
             object_id=str(record_id),
-            text=text,
+            text=" ".join(_WORDS.findall(text)),
         )
 
 

@@ -26,9 +26,9 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Report an incident", "incidents:report", "incidents.report"),
     NavItem("My tickets", "incidents:my_tickets", "incidents.report"),
     NavItem("Workspace", "incidents:queue", "incidents.view_all"),
+    NavItem("CMDB", "cmdb:list", "cmdb.view_cis"),
     NavItem("Profile", "profile"),
     NavItem("Administration", "admin:index", "accounts.manage_users"),
-    NavItem("API docs", "api:openapi-view"),
 ]
 
 

@@ -16,12 +16,21 @@ DIGITS = 7
 
 
 def next_number(prefix: str) -> str:
+    return reserve_numbers(prefix, 1)[0]
+
+
+def reserve_numbers(prefix: str, count: int) -> list[str]:
+    """``count`` consecutive numbers taken in one step (bulk imports), with ``next_number``'s
+    locking and in the caller's transaction, so a rolled-back import gives them all back."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_number must run inside the transaction that creates the record")
+    if count < 1:
+        return []
     NumberSequence.objects.bulk_create(
         [NumberSequence(prefix=prefix, last_value=FIRST_NUMBER - 1)], ignore_conflicts=True
     )
     sequence = NumberSequence.objects.select_for_update().get(prefix=prefix)
-    sequence.last_value += 1
+    first = sequence.last_value + 1
+    sequence.last_value += count
     sequence.save(update_fields=["last_value"])
-    return f"{prefix}{sequence.last_value:0{DIGITS}d}"
+    return [f"{prefix}{value:0{DIGITS}d}" for value in range(first, first + count)]

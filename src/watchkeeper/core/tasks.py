@@ -3,12 +3,20 @@ the consumer imports every app's ``tasks`` module at start."""
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.utils import timezone
 
 from watchkeeper.accounts.lockout import purge_expired
+from watchkeeper.core.backup.archive import create_backup
+from watchkeeper.core.backup.retention import prune
 from watchkeeper.core.jobs import periodic
+
+logger = logging.getLogger(__name__)
 
 
 @periodic("17 3 * * *")
@@ -31,3 +39,20 @@ def optimize_sqlite() -> bool:
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA optimize")
     return True
+
+
+def backup_with_retention() -> str:
+    """Write an archive to ``BACKUP_DIR``, then keep only the newest ``BACKUP_KEEP`` ones; old
+    archives go only after the new one is complete. Returns the new archive's path."""
+    path = create_backup(settings.BACKUP_DIR)
+    removed = prune(path.parent, settings.BACKUP_KEEP)
+    logger.info("backup written: %s (%d old archive(s) removed)", path.name, len(removed))
+    return str(path)
+
+
+# WATCHKEEPER_BACKUP_SCHEDULE: a cron expression (UTC), or "off" for no scheduled backups.
+if settings.BACKUP_SCHEDULE.lower() != "off":
+    try:
+        scheduled_backup = periodic(settings.BACKUP_SCHEDULE)(backup_with_retention)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"WATCHKEEPER_BACKUP_SCHEDULE is not usable: {error}") from None

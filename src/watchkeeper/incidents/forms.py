@@ -12,7 +12,9 @@ from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 from django.urls import reverse
 
+from watchkeeper.accounts.forms import UsernamesField, split_list
 from watchkeeper.accounts.models import SupportGroup, User
+from watchkeeper.cmdb.forms import CiField
 from watchkeeper.cmdb.models import ConfigurationItem
 from watchkeeper.core.choices import Channel
 from watchkeeper.incidents.choices import (
@@ -189,7 +191,10 @@ class VersionedForm(forms.Form):
 class FieldsForm(ClassificationMixin, VersionedForm):
     """Inline editing of the record's fields in the workspace."""
 
-    field_order = ["short_description", "description", "category", "subcategory", "service"]
+    field_order = [
+        "short_description", "description", "category", "subcategory", "service",
+        "configuration_item",
+    ]  # fmt: skip
 
     short_description = forms.CharField(max_length=160)
     description = forms.CharField(
@@ -198,10 +203,16 @@ class FieldsForm(ClassificationMixin, VersionedForm):
     impact = forms.TypedChoiceField(choices=Impact.choices, coerce=int)
     urgency = forms.TypedChoiceField(choices=Urgency.choices, coerce=int)
 
+    configuration_item = CiField(
+        required=False,
+        label="Configuration item",
+        help_text="The server, application or device at fault: its number (CI0001234) or name.",
+    )
+
     def values(self) -> dict[str, Any]:
         data = self.cleaned_data
         names = ("short_description", "description", "category", "subcategory", "service")
-        return {name: data[name] for name in (*names, "impact", "urgency")}
+        return {name: data[name] for name in (*names, "configuration_item", "impact", "urgency")}
 
 
 class CommentForm(forms.Form):
@@ -330,34 +341,12 @@ class RelatedForm(forms.Form):
         return incident_numbered(self.cleaned_data["related"])
 
 
-def _split(text: str) -> list[str]:
-    return list(
-        dict.fromkeys(part.strip() for part in text.replace(";", ",").split(",") if part.strip())
-    )
-
-
 class WatchListForm(forms.Form):
-    watchers = forms.CharField(
-        max_length=5_000,
-        required=False,
-        label="Watch list",
-        help_text="Usernames, separated by commas. Empty clears the list.",
-    )
+    watchers = UsernamesField(label="Watch list")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "watch_%s")
         super().__init__(*args, **kwargs)
-
-    def clean_watchers(self) -> list[User]:
-        names = _split(self.cleaned_data["watchers"])
-        if len(names) > 200:
-            raise ValidationError("At most 200 watchers.")
-        active = User.objects.filter(username__in=names, is_active=True)
-        found = {user.username: user for user in active}
-        unknown = [name for name in names if name not in found]
-        if unknown:
-            raise ValidationError(f"No active user named {', '.join(unknown)[:200]}.")
-        return [found[name] for name in names]
 
 
 class TagsForm(forms.Form):
@@ -372,7 +361,7 @@ class TagsForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_tags(self) -> list[str]:
-        names = _split(self.cleaned_data["tags"])
+        names = split_list(self.cleaned_data["tags"])
         bad = [name for name in names if not TAG.fullmatch(name)]
         if bad:
             raise ValidationError(

@@ -101,10 +101,12 @@ def load_one(definition: SlaDefinition) -> Loaded:
 
 def configuration_stamp() -> tuple[Any, ...]:
     """Changes whenever a definition or calendar is added, removed or changed (through the
-    actions, which append history)."""
-    definitions = SlaDefinition.objects.aggregate(n=Count("pk"), h=Sum("history_length"))
-    calendars = Calendar.objects.aggregate(n=Count("pk"), h=Sum("history_length"))
-    return (definitions["n"], definitions["h"], calendars["n"], calendars["h"])
+    actions, which append history). The sum of ids tells a deleted definition from a new one
+    that happens to have as much history (ids are never reused)."""
+    stamp = {"n": Count("pk"), "h": Sum("history_length"), "ids": Sum("pk")}
+    definitions = SlaDefinition.objects.aggregate(**stamp)
+    calendars = Calendar.objects.aggregate(**stamp)
+    return (*definitions.values(), *calendars.values())
 
 
 _cache_lock = threading.Lock()

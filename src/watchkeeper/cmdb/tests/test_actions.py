@@ -130,6 +130,8 @@ def test_identifiers_are_normalised_and_searchable(db):
     items = ConfigurationItem.objects.all()
     assert list(search.search(items, "10.0.0.7")) == [ci]
     assert list(search.search(items, "SN-778")) == [ci]
+    for words in ("web-01", "example", "01", "web-01.example.org"):
+        assert list(search.search(items, words)) == [ci], words
 
 
 def test_update_records_changes_and_follows_the_lifecycle(make_user, make_ci):

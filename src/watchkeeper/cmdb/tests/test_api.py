@@ -198,3 +198,25 @@ def test_unknown_items_are_404(owner_api):
     for path in ("CI0009999", "12345", "nonsense", "99999999999999999999999"):
         assert owner_api.get(f"/api/v1/cmdb/cis/{path}").status_code == 404
         assert owner_api.get(f"/api/v1/cmdb/cis/{path}/impact").status_code == 404
+
+
+def test_the_service_map_has_nodes_by_depth_and_the_edges_between_them(owner_api, make_ci, relate):
+    # given a service on an app running on two servers on one hypervisor, and a backup job
+    email = make_ci("E-mail", CiClass.BUSINESS_SERVICE)
+    app, hv = make_ci("Exchange", CiClass.APPLICATION), make_ci("hv-01")
+    servers = [make_ci("mbx-01"), make_ci("mbx-02")]
+    relate(email, R.DEPENDS_ON, app)
+    for server in servers:
+        relate(app, R.RUNS_ON, server)
+        relate(server, R.HOSTED_ON, hv)
+    relate(servers[0], R.BACKED_UP_BY, make_ci("nightly", CiClass.BACKUP_JOB))
+
+    # when its map is asked
+    body = owner_api.get(f"/api/v1/cmdb/cis/{email.number}/map").json()
+
+    # then every item it rests on is there at its depth, with the four + one edges
+    depths = {node["ci"]["name"]: node["depth"] for node in body["nodes"]}
+    assert depths == {"E-mail": 0, "Exchange": 1, "mbx-01": 2, "mbx-02": 2, "hv-01": 3}
+    assert len(body["edges"]) == 5
+    assert {"source": app.number, "type": "runs_on", "target": servers[1].number} in body["edges"]
+    assert body["truncated"] is False

@@ -7,9 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from watchkeeper.accounts.choices import Role
-from watchkeeper.cmdb.actions import set_subscribers
+from watchkeeper.cmdb import graph_cache
+from watchkeeper.cmdb.actions import remove_relation, set_subscribers
 from watchkeeper.cmdb.choices import FAILURE_FLOWS_TO_SOURCE, CiClass, RelationType
-from watchkeeper.cmdb.graph import failure_spreads, rests_on, walk
+from watchkeeper.cmdb.graph import failure_spreads, rests_on, walk, walk_in_memory
 from watchkeeper.cmdb.impact import analyse
 from watchkeeper.cmdb.models import ConfigurationItem, Relation
 
@@ -130,12 +131,24 @@ def test_the_walk_matches_a_reference_search(make_ci, edges):
         Relation(source=nodes[s], type=kind, target=nodes[t]) for s, kind, t in edges
     )
 
-    # when a failure of the first item is analysed
-    reached, _ = walk(nodes[0].pk, failure_spreads, limit=100)
+    # when a failure of the first item is analysed, in SQL and over the graph in memory
+    in_sql, _ = walk(nodes[0].pk, failure_spreads, limit=100)
+    graph = graph_cache.load()
+    in_memory, _ = walk_in_memory(nodes[0].pk, graph.up, graph.down, limit=100)
 
-    # then the same items at the same depths as the reference
+    # then both find the same items at the same depths as the reference, with real steps
     index = {node.pk: i for i, node in enumerate(nodes)}
-    assert {index[pk]: r.depth for pk, r in reached.items()} == _reference(edges, 0)
+    expected = _reference(edges, 0)
+    for reached in (in_sql, in_memory):
+        assert {index[pk]: r.depth for pk, r in reached.items()} == expected
+        for r in reached.values():
+            assert (index.get(r.via_id, 0), r.relation, index[r.ci_id]) in _harms(edges)
+
+
+def _harms(edges: list[tuple[int, str, int]]) -> set[tuple[int, str, int]]:
+    """(cause, relation, harmed) for every relation that carries a failure."""
+    harms = {(t, kind, s) for s, kind, t in edges if kind in FAILURE_FLOWS_TO_SOURCE}
+    return harms | {(s, kind, t) for s, kind, t in edges if kind == R.PART_OF}
 
 
 def test_users_of_retired_accounts_are_not_counted(mail, make_user):
@@ -143,3 +156,28 @@ def test_users_of_retired_accounts_are_not_counted(mail, make_user):
     gone = make_user("gone", Role.REQUESTER, is_active=False)
     set_subscribers(mail["email"], [ann, gone], acting_user=None)
     assert [u.username for u in analyse(mail["exchange"]).users()] == ["ann"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_graph_in_memory_follows_every_change(make_ci, relate):
+    # given a service on an app on a server, analysed once (the process loads its copy)
+    app, server, other = make_ci("app", CiClass.APPLICATION), make_ci("srv"), make_ci("srv-2")
+    relation = relate(app, R.RUNS_ON, server)
+    relate(make_ci("Mail", CiClass.BUSINESS_SERVICE), R.DEPENDS_ON, app)
+    first = analyse(server)
+    assert graph_cache._cache["graph"] is not None
+    assert [s.name for s in first.services] == ["Mail"]
+    assert first.count_by_class() == {"application": 1, "business_service": 1}
+    assert [(step.via_id, step.relation) for step in first.path_to(app.pk)] == [
+        (server.pk, R.RUNS_ON)
+    ]
+
+    # when a relation is added, then the first one removed
+    relate(app, R.RUNS_ON, other)
+    after_add = set(analyse(other).reached)
+    remove_relation(relation, acting_user=None)
+    after_remove = set(analyse(server).reached)
+
+    # then each analysis sees the graph as it is now
+    mail = ConfigurationItem.objects.get(name="Mail").pk
+    assert (after_add, after_remove) == ({app.pk, mail}, set())

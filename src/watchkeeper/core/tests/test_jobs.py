@@ -202,13 +202,17 @@ def test_periodic_runs_on_its_schedule():
 
 
 @pytest.fixture
-def real_queue(tmp_path, monkeypatch):
-    """The application's Huey, not immediate, storing its queue in a temporary SQLite file."""
+def real_queue(tmp_path, monkeypatch, django_db_blocker):
+    """The application's Huey, not immediate, storing its queue in a temporary SQLite file.
+
+    A job closes stale database connections around its run, as a worker does; that touches a
+    connection an earlier test may have left open, so database access is unblocked here."""
     huey = jobs.HUEY
     huey.immediate = False
     storage = SqliteStorage(name=huey.name, filename=str(tmp_path / "queue.sqlite3"))
     monkeypatch.setattr(huey, "storage", storage)
-    yield huey
+    with django_db_blocker.unblock():
+        yield huey
     storage.close()
 
 

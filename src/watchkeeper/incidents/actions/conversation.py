@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from watchkeeper.accounts.system import system_user
 from watchkeeper.core.choices import Channel
 from watchkeeper.core.history import record_change
 from watchkeeper.core.markup import render_markdown
@@ -133,9 +134,11 @@ def add_comment(
 def add_work_note(
     incident: Incident, *, body: str, acting_user: Any, channel: str = Channel.WEB
 ) -> Activity:
-    """An internal note: never shown, e-mailed or searchable for the caller."""
+    """An internal note: never shown, e-mailed or searchable for the caller. Without an
+    ``acting_user`` (a job) the note is signed by the system account."""
     require_work(acting_user)
-    return _add_activity(incident, ActivityKind.WORK_NOTE, body, acting_user, channel)
+    author = acting_user if acting_user is not None else system_user()
+    return _add_activity(incident, ActivityKind.WORK_NOTE, body, author, channel)
 
 
 def add_attachment(

@@ -23,8 +23,8 @@ from watchkeeper.cmdb.choices import CiClass
 from watchkeeper.cmdb.models import ConfigurationItem
 from watchkeeper.core import bulk as sql
 from watchkeeper.core.choices import Channel
+from watchkeeper.core.history_bulk import ENTRY_FIELDS, SEARCH_FIELDS, Change, chain
 from watchkeeper.core.models import HistoryEntry, SearchEntry
-from watchkeeper.incidents.importers.chain import ENTRY_FIELDS, SEARCH_FIELDS, Change, chain
 from watchkeeper.incidents.importers.servicenow import ParsedIncident, person_names, username_for
 from watchkeeper.incidents.models import Category
 

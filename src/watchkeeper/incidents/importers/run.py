@@ -18,10 +18,10 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
 from watchkeeper.accounts.actions import set_members
+from watchkeeper.core import history_bulk as chain
 from watchkeeper.core.choices import Channel
 from watchkeeper.core.models import HistoryEntry, NumberSequence
 from watchkeeper.core.numbering import FIRST_NUMBER
-from watchkeeper.incidents.importers import chain
 from watchkeeper.incidents.importers.references import References
 from watchkeeper.incidents.importers.servicenow import (
     ParsedIncident,

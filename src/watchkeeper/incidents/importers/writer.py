@@ -18,9 +18,9 @@ from django.db.models.base import ModelState
 
 from watchkeeper.core import bulk as sql
 from watchkeeper.core.choices import Channel
+from watchkeeper.core.history_bulk import ENTRY_FIELDS, SEARCH_FIELDS, Change, chain
 from watchkeeper.core.models import HistoryEntry, SearchEntry
 from watchkeeper.incidents.choices import ITIL_MATRIX, IncidentState
-from watchkeeper.incidents.importers.chain import ENTRY_FIELDS, SEARCH_FIELDS, Change, chain
 from watchkeeper.incidents.importers.references import References
 from watchkeeper.incidents.importers.servicenow import (
     ParsedIncident,

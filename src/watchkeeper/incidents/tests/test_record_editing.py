@@ -281,3 +281,38 @@ def test_without_javascript_a_mismatched_assignee_is_refused_beside_the_field(
     assert "is not a member of Network" in field_error(text_of(response), "id_assignee")
     assert options(text_of(response).split('id="id_assignee"')[1].split("</select>")[0]) == ["Nina"]
     assert Incident.objects.get(pk=incident.pk).assignee is None
+
+
+# --- the configuration item -------------------------------------------------------------------
+
+
+def test_an_agent_links_the_configuration_item_by_number_or_name(
+    incident: Incident, agent: User
+) -> None:
+    # given a server in the CMDB
+    from watchkeeper.cmdb.actions import create_ci
+
+    server = create_ci(name="mail-01", ci_class="server", acting_user=None)
+    fields = {"short_description": incident.short_description, "impact": 3, "urgency": 3}
+    client = logged_in(agent)
+
+    # when the agent types its suggestion ("CI… name"), then an unknown item
+    saved = client.post(
+        url(incident, "fields"),
+        {**fields, "configuration_item": f"{server.number} mail-01", "version": version(incident)},
+    )
+    refused = client.post(
+        url(incident, "fields"),
+        {**fields, "configuration_item": "no-such-box", "version": version(incident)},
+    )
+
+    # then the first is saved and recorded, the second refused beside the field
+    assert saved.status_code in (200, 302)
+    incident.refresh_from_db()
+    assert incident.configuration_item == server
+    assert history_of(incident).last().changes["configuration_item"]["new"]["label"] == "mail-01"
+    assert refused.status_code == 400
+    assert 'aria-invalid="true"' in field_error(text_of(refused), "id_configuration_item")
+    assert "No configuration item is named &#x27;no-such-box&#x27;" in text_of(refused)
+    page = text_of(client.get(url(incident, "fields")))
+    assert f'value="{server.number} mail-01"' in page and 'id="ci-options"' in page

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views import View
 
+from watchkeeper.cmdb.views.impact import linked_impact
 from watchkeeper.core.history import history_of
 from watchkeeper.incidents import actions
 from watchkeeper.incidents.actions.major import REVIEW_FIELDS
@@ -190,6 +191,7 @@ def record_context(request: HttpRequest, incident: Incident, **forms: Any) -> di
         "sla_clocks": record_clocks(incident, timezone.now())
         if request.user.has_perm(SlaPermission.VIEW)
         else None,
+        **linked_impact(request.user, incident),  # the CI's impact, for those who read the CMDB
         **defaults,
     }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,18 +16,10 @@ from watchkeeper.incidents.tests.conftest import (  # noqa: F401 (fixtures)
     manager,
     requester,
 )
-from watchkeeper.sla import actions, definitions
+from watchkeeper.sla import actions
 from watchkeeper.sla.models import Calendar, SlaDefinition
 
 BERLIN_OFFICE = [(day, dt.time(9), dt.time(17)) for day in range(5)]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_definitions() -> Iterator[None]:
-    """Each test starts from an empty process cache of definitions (ids repeat across tests)."""
-    definitions.forget()
-    yield
-    definitions.forget()
 
 
 @pytest.fixture

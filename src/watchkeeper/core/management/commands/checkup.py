@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import smtplib
+import time
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core import checks
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from watchkeeper.core.backup.retention import newest_archive
 from watchkeeper.core.health import database_status, queue_status
 
 
@@ -29,6 +32,22 @@ def data_dir_status() -> str:
     return "ok" if os.access(settings.DATA_DIR, os.W_OK) else "error: not writable"
 
 
+def backup_status() -> str:
+    """Whether backups can be written, and how old the newest one is (an error only when the
+    directory cannot be written: a new installation has no backup yet)."""
+    directory = Path(settings.BACKUP_DIR)
+    existing = next(path for path in (directory, *directory.parents) if path.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK):
+        return f"error: {directory} is not writable"
+    schedule = settings.BACKUP_SCHEDULE
+    when = "scheduled backups off" if schedule.lower() == "off" else f"schedule {schedule}"
+    newest = newest_archive(directory)
+    if newest is None:
+        return f"ok, no backup yet in {directory} ({when})"
+    hours = (time.time() - newest.stat().st_mtime) / 3600
+    return f"ok, newest {newest.name} is {hours:.0f} h old ({when})"
+
+
 class Command(BaseCommand):
     help = "Check the configuration and the connections to the database, queue and mail server."
 
@@ -45,6 +64,7 @@ class Command(BaseCommand):
             "queue": queue_status(),
             "mail": smtp_status(),
             "data directory": data_dir_status(),
+            "backups": backup_status(),
         }
         engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         self.stdout.write(f"database engine: {engine}; queue: {settings.HUEY['huey_class']}")

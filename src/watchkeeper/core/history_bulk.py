@@ -1,4 +1,4 @@
-"""Hash-chained history entries built in memory, for bulk imports.
+"""Hash-chained history entries built in memory, for bulk writes (imports, CMDB discovery).
 
 ``core.history.record_change`` appends one entry at a time, re-reading and locking the record's
 head; an import writing 100,000 entries builds them here instead, with exactly the same fields,
