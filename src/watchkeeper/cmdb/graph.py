@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import chain
 from typing import Any, NamedTuple
 
 from django.db import connection
@@ -128,10 +129,8 @@ def walk_in_memory(
     seen, frontier, depth, neighbours = {start_id}, [start_id], 0, forward.ids
     while frontier:
         depth += 1
-        found: set[int] = set()
-        for ci_id in frontier:
-            if ci_id in neighbours:
-                found.update(neighbours[ci_id])
+        # C-level iteration only: the neighbour lists of the frontier, chained, as a set
+        found = set(chain.from_iterable(filter(None, map(neighbours.get, frontier))))
         found -= seen
         if len(depths) + len(found) > limit:
             depths.update(dict.fromkeys(sorted(found)[: limit - len(depths)], depth))

@@ -3,8 +3,8 @@
 Walking level by level in SQL costs a round of index probes per level and one row per relation
 crossed: a core switch reaching 80,000 of 100,000 items crosses 160,000 relations, half a second
 and more. Held in memory, each level of the same walk is set arithmetic (tens of milliseconds).
-The graph and every item's class are loaded once (500,000 relations, 100,000 items: about a
-second and 100 MB per process) and reloaded when the *version* changes: every write that adds
+The graph and every item's class are loaded once (500,000 relations, 100,000 items: about
+2 s and 130 MB per process) and reloaded when the *version* changes: every write that adds
 or removes relations, or changes an item's class, calls ``graph_changed()`` in its transaction,
 which advances a counter row. Before each walk a process compares the counter and the highest
 relation id (ids are never reused) with those of its copy: one small query.
@@ -16,13 +16,19 @@ or a rollback may take a counter value back); ``graph.walk`` then walks in SQL.
 from __future__ import annotations
 
 import threading
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
 from django.db.models import F
 
-from watchkeeper.cmdb.choices import FAILURE_FLOWS_TO_SOURCE, FAILURE_FLOWS_TO_TARGET
+from watchkeeper.cmdb.choices import (
+    FAILURE_FLOWS_TO_SOURCE,
+    FAILURE_FLOWS_TO_TARGET,
+    SERVICE_CLASSES,
+)
 from watchkeeper.cmdb.models import ConfigurationItem, Relation
 from watchkeeper.core.models import NumberSequence
 
@@ -34,17 +40,23 @@ CODES: dict[str, int] = {str(kind): code for code, kind in enumerate(TYPES)}
 
 @dataclass
 class Adjacency:
-    """Each item's neighbours in one direction, and the relation type code of each."""
+    """Each item's neighbours in one direction, and the relation type code of each. Filled as
+    lists, then packed into arrays: a third less time to walk, far less memory, and no objects
+    for the garbage collector to visit."""
 
-    ids: dict[int, list[int]] = field(default_factory=dict)
-    codes: dict[int, list[int]] = field(default_factory=dict)
+    ids: dict[int, Sequence[int]] = field(default_factory=dict)
+    codes: dict[int, Sequence[int]] = field(default_factory=dict)
 
     def add(self, source: int, target: int, code: int) -> None:
         if source in self.ids:
-            self.ids[source].append(target)
-            self.codes[source].append(code)
+            self.ids[source].append(target)  # type: ignore[attr-defined]
+            self.codes[source].append(code)  # type: ignore[attr-defined]
         else:
             self.ids[source], self.codes[source] = [target], [code]
+
+    def pack(self) -> None:
+        self.ids = {key: array("q", value) for key, value in self.ids.items()}
+        self.codes = {key: array("b", value) for key, value in self.codes.items()}
 
 
 @dataclass
@@ -55,6 +67,7 @@ class Graph:
     up: Adjacency = field(default_factory=Adjacency)
     down: Adjacency = field(default_factory=Adjacency)
     classes: dict[int, str] = field(default_factory=dict)
+    services: frozenset[int] = frozenset()
 
 
 def graph_changed() -> None:
@@ -92,6 +105,9 @@ def load() -> Graph:
         down.add(harmed, cause, code)
     items = ConfigurationItem.objects.values_list("pk", "ci_class")
     graph.classes = dict(items.iterator(chunk_size=20_000))
+    graph.services = frozenset(pk for pk, kind in graph.classes.items() if kind in SERVICE_CLASSES)
+    up.pack()
+    down.pack()
     return graph
 
 

@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from watchkeeper.cmdb import graph_cache
-from watchkeeper.cmdb.choices import SERVICE_CLASSES, CiClass
+from watchkeeper.cmdb.choices import CiClass
 from watchkeeper.cmdb.graph import CHUNK, Reached, chunks, failure_spreads, id_array, id_in, walk
 from watchkeeper.cmdb.models import ConfigurationItem
 
@@ -42,15 +42,15 @@ class Impact:
     def count_by_class(self) -> dict[str, int]:
         """How many affected items of each class, most first."""
         if self.classes is not None:
-            known = self.classes
-            return dict(Counter(known.get(pk, "") for pk in self.reached).most_common())
+            known: Counter[str | None] = Counter(map(self.classes.get, self.reached))
+            return {str(kind): n for kind, n in known.most_common()}
         table = ConfigurationItem._meta.db_table
         where = id_in("id")  # the ids are one parameter
         sql = f"SELECT ci_class, COUNT(*) FROM {table} WHERE {where} GROUP BY ci_class"  # noqa: S608
         with connection.cursor() as cursor:
             cursor.execute(sql, [id_array(list(self.reached))])
-            counts = Counter(dict(cursor.fetchall()))
-        return dict(counts.most_common())
+            counted: Counter[str] = Counter(dict(cursor.fetchall()))
+        return dict(counted.most_common())
 
     def service_ids(self) -> list[int]:
         return [service.pk for service in self.services]
@@ -80,8 +80,7 @@ def analyse(ci: ConfigurationItem, *, limit: int = IMPACT_LIMIT) -> Impact:
     reached, truncated = walk(ci.pk, failure_spreads, limit=limit)
     graph = graph_cache.current()
     if graph is not None:
-        classes = graph.classes
-        service_ids = [pk for pk in reached if classes.get(pk) in SERVICE_CLASSES]
+        service_ids = [pk for pk in graph.services if pk in reached]
     else:
         every_service = ConfigurationItem.objects.services().values_list("pk", flat=True)
         service_ids = [pk for pk in every_service.iterator(chunk_size=CHUNK) if pk in reached]
