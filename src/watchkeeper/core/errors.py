@@ -6,7 +6,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
-__all__ = ["Conflict", "PermissionDenied", "ValidationError", "require_permission"]
+__all__ = [
+    "Conflict",
+    "PermissionDenied",
+    "ValidationError",
+    "message_of",
+    "require_permission",
+    "status_of",
+]
 
 
 class Conflict(Exception):
@@ -24,3 +31,21 @@ def require_permission(user: Any, permission: str) -> None:
         return
     if not user.has_perm(permission):
         raise PermissionDenied(f"You do not have the permission {permission!r}.")
+
+
+def message_of(error: Exception) -> str:
+    """What a page shows for an action's refusal."""
+    if isinstance(error, Conflict):
+        return error.message
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or "You are not allowed to do this."
+
+
+def status_of(error: Exception) -> int:
+    """The HTTP status of an action's refusal: 409 conflict, 403 permission, else 400."""
+    if isinstance(error, Conflict):
+        return 409
+    if isinstance(error, PermissionDenied):
+        return 403
+    return 400

@@ -39,7 +39,7 @@ from watchkeeper.cmdb.views.backups import backups_context
 from watchkeeper.cmdb.views.history import history_rows
 from watchkeeper.cmdb.views.impact import impact_context
 from watchkeeper.core import search
-from watchkeeper.core.errors import Conflict
+from watchkeeper.core.errors import Conflict, message_of, status_of
 from watchkeeper.incidents.models import Incident
 from watchkeeper.incidents.permissions import IncidentPermission
 
@@ -75,20 +75,6 @@ def acting_user(request: HttpRequest) -> User:
     user = get_user(request)
     assert isinstance(user, User)
     return user
-
-
-def message_of(error: Exception) -> str:
-    if isinstance(error, Conflict):
-        return error.message
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or "You are not allowed to do this."
-
-
-def status_of(error: Exception) -> int:
-    return (
-        409 if isinstance(error, Conflict) else 403 if isinstance(error, PermissionDenied) else 400
-    )
 
 
 def apply_errors(form: forms.Form, error: Exception) -> None:

@@ -17,14 +17,13 @@ from django.views import View
 
 from watchkeeper.cmdb.choices import (
     FAILURE_FLOWS_TO_SOURCE,
-    FAILURE_FLOWS_TO_TARGET,
     RELATION_INVERSE_LABELS,
     CiClass,
     RelationType,
 )
-from watchkeeper.cmdb.graph import Reached, rests_on, walk
+from watchkeeper.cmdb.graph import Reached, edges_among, rests_on, walk
 from watchkeeper.cmdb.lookup import ci_or_404
-from watchkeeper.cmdb.models import ConfigurationItem, Relation
+from watchkeeper.cmdb.models import ConfigurationItem
 from watchkeeper.cmdb.service_map import (
     CLASS_COLOURS,
     MAX_NODES,
@@ -62,12 +61,11 @@ def _nodes(ci: ConfigurationItem, kept: list[Reached]) -> list[MapNode]:
 
 def _edges(ids: list[int]) -> list[MapEdge]:
     """Every "rests on" relation among the drawn items, pointing from the upper to the lower."""
-    relations = Relation.objects.filter(source_id__in=ids, target_id__in=ids)
     edges = []
-    for source, target, kind in relations.values_list("source_id", "target_id", "type"):
+    for source, kind, target in edges_among(ids):
         if kind in FAILURE_FLOWS_TO_SOURCE:
             edges.append(MapEdge(source, target, str(RelationType(kind).label)))
-        elif kind in FAILURE_FLOWS_TO_TARGET:
+        else:  # a part: the whole rests on it
             edges.append(MapEdge(target, source, RELATION_INVERSE_LABELS[kind]))
     return edges
 

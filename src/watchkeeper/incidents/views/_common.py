@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from watchkeeper.accounts.models import User
-from watchkeeper.core.errors import Conflict
+from watchkeeper.core.errors import Conflict, message_of, status_of
 from watchkeeper.core.history import history_of
 from watchkeeper.incidents.models import Incident
 from watchkeeper.incidents.permissions import IncidentPermission
@@ -52,22 +52,6 @@ def desk_incident(request: HttpRequest, number: str) -> Incident:
 
 def can_work(user: Any) -> bool:
     return bool(user.has_perm(IncidentPermission.WORK))
-
-
-def message_of(error: Exception) -> str:
-    if isinstance(error, Conflict):
-        return error.message
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or "You are not allowed to do this."
-
-
-def status_of(error: Exception) -> int:
-    if isinstance(error, Conflict):
-        return 409
-    if isinstance(error, PermissionDenied):
-        return 403
-    return 400
 
 
 def apply_errors(form: forms.Form, error: Exception) -> None:
