@@ -3,6 +3,7 @@
 from watchkeeper.accounts.api import router as accounts_router
 from watchkeeper.cmdb.api import router as cmdb_router
 from watchkeeper.core.api import api
+from watchkeeper.events.api import router as events_router
 from watchkeeper.incidents.api import router as incidents_router
 from watchkeeper.sla.api import router as sla_router
 
@@ -10,5 +11,6 @@ api.add_router("/", accounts_router)
 api.add_router("/", incidents_router)
 api.add_router("/", sla_router)
 api.add_router("/", cmdb_router)
+api.add_router("/", events_router)
 
 __all__ = ["api"]

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "watchkeeper.cmdb",
     "watchkeeper.incidents",
     "watchkeeper.sla",
+    "watchkeeper.events",
 ]
 
 MIDDLEWARE = [

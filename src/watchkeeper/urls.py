@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("watchkeeper.accounts.urls")),
     path("", include("watchkeeper.incidents.urls")),
     path("", include("watchkeeper.cmdb.urls")),
+    path("", include("watchkeeper.events.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -10,13 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from watchkeeper.accounts.models import SupportGroup, User
-from watchkeeper.accounts.system import system_user
 from watchkeeper.cmdb.backups.common import fmt_time, label, protected_by
 from watchkeeper.cmdb.choices import BackupResult, Criticality
 from watchkeeper.cmdb.models import BackupRun, ConfigurationItem
 from watchkeeper.core.choices import Channel
-from watchkeeper.incidents import notifications as incident_notifications
-from watchkeeper.incidents.actions import add_work_note, create_incident
+from watchkeeper.incidents.actions import add_work_note, create_system_incident
 from watchkeeper.incidents.choices import OPEN_STATES, Impact, Urgency
 from watchkeeper.incidents.models import Incident
 
@@ -113,19 +111,16 @@ def _open(run: BackupRun, *, caller: Any, channel: str) -> Incident:
     protected = protected_by(run.job)
     lead = protected[0] if protected else run.job
     impact, urgency = PRIORITY_BY_CRITICALITY.get(lead.criticality, (Impact.LOW, Urgency.LOW))
-    incident = create_incident(
-        caller=caller if isinstance(caller, User) else system_user(),
+    incident = create_system_incident(
+        caller=caller if isinstance(caller, User) else None,
         short_description=_short_description(run, protected),
         description=_description(run, protected),
-        acting_user=None,
         channel=channel,
         configuration_item=lead,
         assignment_group=_group(protected, run.job),
         impact=impact,
         urgency=urgency,
     )
-    if incident.assignment_group is not None:  # the team hears of it at once
-        incident_notifications.incident_assigned(incident, to_group=True, to_assignee=False)
     return incident
 
 

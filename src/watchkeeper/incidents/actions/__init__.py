@@ -1,7 +1,7 @@
 """Every write to incidents. Views, the API, e-mail, jobs and importers call only these."""
 
 from watchkeeper.incidents.actions.conversation import add_attachment, add_comment, add_work_note
-from watchkeeper.incidents.actions.create import create_incident
+from watchkeeper.incidents.actions.create import create_incident, create_system_incident
 from watchkeeper.incidents.actions.major import declare_major, post_major_update, save_review
 from watchkeeper.incidents.actions.relations import relate, unrelate
 from watchkeeper.incidents.actions.states import (
@@ -30,6 +30,7 @@ __all__ = [
     "close",
     "close_resolved_incidents",
     "create_incident",
+    "create_system_incident",
     "declare_major",
     "override_priority",
     "post_major_update",

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from watchkeeper.accounts.system import system_user
 from watchkeeper.core.choices import Channel
 from watchkeeper.core.errors import require_permission
 from watchkeeper.core.history import record_change
@@ -142,3 +143,21 @@ def _tags(names: Iterable[str]) -> list[Tag]:
         tag, _ = Tag.objects.get_or_create(name=name[:50])
         tags.append(tag)
     return tags
+
+
+def create_system_incident(
+    *, short_description: str, channel: str, caller: Any = None, **fields: Any
+) -> Incident:
+    """An incident Watchkeeper opens by itself (a failed backup, a monitoring alert): called in
+    by ``caller`` or the system account, and its assignment group told at once, as a dispatcher
+    would."""
+    incident = create_incident(
+        caller=caller if caller is not None else system_user(),
+        short_description=short_description,
+        acting_user=None,
+        channel=channel,
+        **fields,
+    )
+    if incident.assignment_group is not None:
+        notifications.incident_assigned(incident, to_group=True, to_assignee=False)
+    return incident

@@ -1,0 +1,54 @@
+"""The ingestion API, ``POST /api/v1/events`` (our format; one event or a batch of up to 1,000),
+authenticated by the source's token. The tool-specific adapters add their own endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Body, Router
+
+from watchkeeper.events.api_adapters import router as adapters_router
+from watchkeeper.events.api_alerts import router as alerts_router
+from watchkeeper.events.api_schemas import BatchIn, EventIn, IngestOut
+from watchkeeper.events.auth import SourceTokenAuth, source_of
+from watchkeeper.events.ingest import Incoming, Outcome, ingest
+from watchkeeper.incidents.api_schemas import ErrorOut
+
+router = Router(tags=["events"])
+#: Ingestion endpoints take a source's token and nothing else.
+ingestion = Router(auth=SourceTokenAuth())
+router.add_router("/", ingestion)
+router.add_router("/", adapters_router)  # the tools' own formats (ingestion tokens too)
+router.add_router("/", alerts_router)  # the console's API (users' sessions and tokens)
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 422: ErrorOut}
+
+
+def incoming(event: EventIn) -> Incoming:
+    return Incoming(
+        resource=event.resource, check=event.check, severity=event.severity,
+        message=event.message, labels=event.labels, occurred_at=event.time,
+        fingerprint=event.fingerprint, external_id=event.id, raw=event.model_dump(mode="json"),
+    )  # fmt: skip
+
+
+def answer(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "accepted": outcome.accepted,
+        "duplicates": outcome.duplicates,
+        "alerts": outcome.alerts,
+        "opened": outcome.opened,
+        "closed": outcome.closed,
+    }
+
+
+@ingestion.post(
+    "/events",
+    response={200: IngestOut, **ERRORS},
+    operation_id="ingest_events",
+    description='One event, or `{"events": [...]}` with up to 1,000. Atomic: all are taken or '
+    "none. An event with an `id` already received from this source is counted once.",
+)
+def ingest_events(request: HttpRequest, payload: Body[EventIn | BatchIn]) -> dict[str, Any]:
+    events = payload.events if isinstance(payload, BatchIn) else [payload]
+    return answer(ingest(source_of(request), [incoming(event) for event in events]))

@@ -1,0 +1,208 @@
+"""Ingestion: normalised events in, de-duplicated into alerts, in one transaction per request.
+
+Every adapter (our JSON, Alertmanager, Grafana, Zabbix, Nagios) turns its payload into
+``Incoming`` events and calls ``ingest``. Within the transaction:
+
+1. events already received (same source and ``external_id``) are dropped: a redelivery counts
+   once;
+2. each event's key is worked out (``keys.key_for``) and the keys' slot rows are locked, in key
+   order: two first events with one key, arriving at once, wait for each other instead of
+   making two alerts;
+3. events are applied in time order to the key's live alert — opened, counted, escalated, or
+   closed by an ``ok``; an event older than the key's last closing joins that closed alert;
+4. the events are stored, and the rules act on what changed (``rules.act``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from watchkeeper.core.choices import Channel
+from watchkeeper.core.history import record_change
+from watchkeeper.core.numbering import next_number
+from watchkeeper.events import rules
+from watchkeeper.events.choices import LIVE_STATUSES, AlertStatus, Severity
+from watchkeeper.events.keys import key_for
+from watchkeeper.events.models import Alert, AlertSlot, Event, EventSource
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One event, normalised by an adapter."""
+
+    resource: str
+    check: str
+    severity: str
+    message: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+    occurred_at: dt.datetime | None = None
+    fingerprint: str = ""
+    external_id: str = ""
+    raw: Any = None
+
+
+@dataclass
+class Outcome:
+    accepted: int = 0
+    duplicates: int = 0
+    opened: list[str] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)
+
+
+def _fresh(source: EventSource, events: Sequence[Incoming]) -> tuple[list[Incoming], int]:
+    """``events`` without those received before or repeated in the batch (by ``external_id``)."""
+    ids = {event.external_id for event in events if event.external_id}
+    known = set(
+        Event.objects.filter(source=source, external_id__in=ids).values_list(
+            "external_id", flat=True
+        )
+    )
+    fresh, seen = [], set(known)
+    for event in events:
+        if event.external_id and event.external_id in seen:
+            continue
+        seen.add(event.external_id)
+        fresh.append(event)
+    return fresh, len(events) - len(fresh)
+
+
+def _lock(source: EventSource, keys: list[str]) -> None:
+    AlertSlot.objects.bulk_create(
+        [AlertSlot(source=source, key=key) for key in keys], ignore_conflicts=True
+    )
+    list(AlertSlot.objects.select_for_update().filter(source=source, key__in=keys).order_by("key"))
+
+
+def ingest(
+    source: EventSource, events: Sequence[Incoming], *, channel: str = Channel.EVENT
+) -> Outcome:
+    now = timezone.now()
+    outcome = Outcome()
+    with transaction.atomic():
+        fresh, outcome.duplicates = _fresh(source, events)
+        timed = [(event.occurred_at or now, event) for event in fresh]
+        keyed = [(key_for(source.key_template, _fields(event)), at, event) for at, event in timed]
+        keys = sorted({key for key, _at, _event in keyed})
+        _lock(source, keys)
+        live = {
+            alert.key: alert
+            for alert in Alert.objects.filter(source=source, key__in=keys, status__in=LIVE_STATUSES)
+        }
+        rows = []
+        for key, at, event in sorted(keyed, key=lambda item: item[1]):
+            alert = _apply(source, live, key, at, event, channel, outcome)
+            rows.append(_row(source, alert, key, at, now, event))
+        Event.objects.bulk_create(rows)
+        outcome.accepted = len(rows)
+    return outcome
+
+
+def _fields(event: Incoming) -> dict[str, Any]:
+    return {
+        "resource": event.resource,
+        "check": event.check,
+        "fingerprint": event.fingerprint,
+        "labels": event.labels,
+    }
+
+
+def _row(
+    source: EventSource,
+    alert: Alert | None,
+    key: str,
+    at: dt.datetime,
+    now: dt.datetime,
+    event: Incoming,
+) -> Event:
+    return Event(
+        source=source, alert=alert, external_id=event.external_id, key=key,
+        severity=event.severity, resource=event.resource, check_name=event.check,
+        message=event.message, labels=event.labels, fingerprint=event.fingerprint,
+        occurred_at=at, received_at=now, raw=event.raw,
+    )  # fmt: skip
+
+
+def _apply(
+    source: EventSource,
+    live: dict[str, Alert],
+    key: str,
+    at: dt.datetime,
+    event: Incoming,
+    channel: str,
+    outcome: Outcome,
+) -> Alert | None:
+    alert = live.get(key)
+    if alert is None:
+        alert = _closed_after(source, key, at)
+        if alert is not None:  # late news of an alert already over: counted on it
+            _update(alert, at, event, channel)
+        elif event.severity == Severity.OK:
+            return None  # an ok for an alert nobody saw
+        else:
+            alert = _open(source, key, at, event, channel)
+            live[key] = alert
+            outcome.opened.append(alert.number)
+            rules.act(alert, "opened", channel)
+    elif event.severity == Severity.OK:
+        _update(alert, at, event, channel, status=AlertStatus.CLOSED)
+        del live[key]
+        outcome.closed.append(alert.number)
+        rules.act(alert, "cleared", channel)
+    else:
+        escalated = event.severity != alert.severity
+        _update(alert, at, event, channel, severity=event.severity)
+        if escalated:
+            rules.act(alert, "severity", channel)
+    if alert.number not in outcome.alerts:
+        outcome.alerts.append(alert.number)
+    return alert
+
+
+def _closed_after(source: EventSource, key: str, at: dt.datetime) -> Alert | None:
+    """The key's alert closed at or after ``at``: an event from before its end belongs to it."""
+    return (
+        Alert.objects.filter(source=source, key=key, status=AlertStatus.CLOSED, closed_at__gte=at)
+        .order_by("-closed_at")
+        .first()
+    )
+
+
+def _open(source: EventSource, key: str, at: dt.datetime, event: Incoming, channel: str) -> Alert:
+    alert = Alert(
+        source=source, key=key, severity=event.severity, resource=event.resource[:300],
+        check_name=event.check[:300], message=event.message, labels=event.labels,
+        first_seen=at, last_seen=at, configuration_item=rules.find_ci(event.resource),
+    )  # fmt: skip
+    alert.number = next_number(Alert.NUMBER_PREFIX)
+    alert.save()
+    fields = ("source", "key", "severity", "resource", "check_name", "configuration_item")
+    changes = {name: (None, getattr(alert, name)) for name in fields}
+    record_change(alert, action="created", channel=channel, changes=changes)
+    return alert
+
+
+def _update(alert: Alert, at: dt.datetime, event: Incoming, channel: str, **values: Any) -> None:
+    """Count the event on ``alert``; a status or severity change is also recorded in history."""
+    changes = {
+        name: (getattr(alert, name), v) for name, v in values.items() if getattr(alert, name) != v
+    }
+    alert.count += 1
+    if at >= alert.last_seen:  # the newest event speaks for the alert
+        alert.last_seen = at
+        alert.message, alert.labels = event.message or alert.message, event.labels or alert.labels
+    for name, (_old, new) in changes.items():
+        setattr(alert, name, new)
+    if values.get("status") == AlertStatus.CLOSED:
+        alert.closed_at = at
+        changes["closed_at"] = (None, at)
+    fields = ["count", "last_seen", "message", "labels", "closed_at", "updated_at", *changes]
+    alert.save(update_fields=list(dict.fromkeys(fields)))
+    if changes:
+        record_change(alert, action="updated", channel=channel, changes=changes)
