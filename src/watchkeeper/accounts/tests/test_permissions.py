@@ -9,11 +9,13 @@ from watchkeeper.accounts.models import User
 from watchkeeper.accounts.permissions import AccountsPermission
 from watchkeeper.cmdb.permissions import CmdbPermission
 from watchkeeper.core.permissions import CorePermission, all_grants, granted_to
+from watchkeeper.events.permissions import EventPermission
 from watchkeeper.incidents.permissions import IncidentPermission
 from watchkeeper.sla.permissions import SlaPermission
 
 EVERY_PERMISSION = [
-    *CorePermission, *AccountsPermission, *CmdbPermission, *IncidentPermission, *SlaPermission
+    *CorePermission, *AccountsPermission, *CmdbPermission, *IncidentPermission, *SlaPermission,
+    *EventPermission,
 ]  # fmt: skip
 
 
