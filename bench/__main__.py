@@ -62,6 +62,11 @@ def main() -> None:
 
         sla_main(sys.argv[2:])
         return
+    if sys.argv[1:2] == ["events"]:
+        from bench.events import main as events_main
+
+        events_main(sys.argv[2:])
+        return
     if sys.argv[1:2] == ["cmdb"]:
         from bench.cmdb import main as cmdb_main
 

@@ -29,6 +29,11 @@ USAGE = """usage: watchkeeper <command> [options]
                             (default directory WATCHKEEPER_BACKUP_DIR, see docs/backup.md)
   restore ARCHIVE [--force] verify an archive, restore it, migrate and run audit verify
                             (--force replaces a database or files directory holding data)
+  events source create NAME --kind KIND [--incident-severities critical,major]
+                            create an event source and print its token (only the token)
+  send-event --url URL --resource HOST [--check SERVICE] --state STATE [--message TEXT]
+                            send one event (token: --token or WATCHKEEPER_EVENT_TOKEN), for
+                            Nagios and Icinga notification commands (docs/events-sources.md)
   check                     check the configuration and the connections
   version                   print the version
   manage COMMAND …          any Django management command
@@ -37,6 +42,7 @@ Configuration comes from WATCHKEEPER_* environment variables (see README.md)."""
 
 ALIASES: dict[str, list[str]] = {
     "check": ["checkup"],
+    "send-event": ["send_event"],
     "worker": ["run_huey", "--no-periodic"],
     "scheduler": ["run_huey", "--workers", "1"],
 }

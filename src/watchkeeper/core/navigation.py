@@ -27,6 +27,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("My tickets", "incidents:my_tickets", "incidents.report"),
     NavItem("Workspace", "incidents:queue", "incidents.view_all"),
     NavItem("CMDB", "cmdb:list", "cmdb.view_cis"),
+    NavItem("Alerts", "events:console", "events.view"),
     NavItem("Profile", "profile"),
     NavItem("Administration", "admin:index", "accounts.manage_users"),
 ]

@@ -3,16 +3,22 @@ authenticated by the source's token. The tool-specific adapters add their own en
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Body, Router
+from ninja import Body, Query, Router
 
 from watchkeeper.events.api_adapters import router as adapters_router
 from watchkeeper.events.api_alerts import router as alerts_router
-from watchkeeper.events.api_schemas import BatchIn, EventIn, IngestOut
+from watchkeeper.events.api_schemas import BatchIn, EventIn, HeartbeatOut, IngestOut
+from watchkeeper.events.api_windows import router as windows_router
 from watchkeeper.events.auth import SourceTokenAuth, source_of
+from watchkeeper.events.heartbeats import beat
 from watchkeeper.events.ingest import Incoming, Outcome, ingest
+from watchkeeper.events.models import Heartbeat
+from watchkeeper.events.throttle import throttled
 from watchkeeper.incidents.api_schemas import ErrorOut
 
 router = Router(tags=["events"])
@@ -21,7 +27,9 @@ ingestion = Router(auth=SourceTokenAuth())
 router.add_router("/", ingestion)
 router.add_router("/", adapters_router)  # the tools' own formats (ingestion tokens too)
 router.add_router("/", alerts_router)  # the console's API (users' sessions and tokens)
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 422: ErrorOut}
+router.add_router("/", windows_router)
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+SLUG = re.compile(r"[-\w]{1,100}")
 
 
 def incoming(event: EventIn) -> Incoming:
@@ -49,6 +57,26 @@ def answer(outcome: Outcome) -> dict[str, Any]:
     description='One event, or `{"events": [...]}` with up to 1,000. Atomic: all are taken or '
     "none. An event with an `id` already received from this source is counted once.",
 )
+@throttled
 def ingest_events(request: HttpRequest, payload: Body[EventIn | BatchIn]) -> dict[str, Any]:
     events = payload.events if isinstance(payload, BatchIn) else [payload]
     return answer(ingest(source_of(request), [incoming(event) for event in events]))
+
+
+@ingestion.post(
+    "/heartbeats/{name}",
+    response={200: HeartbeatOut, **ERRORS},
+    operation_id="heartbeat",
+    description="A beat of the heartbeat `name` (created by its first beat). Silence longer "
+    "than `interval` minutes (default 60, kept from the first beat that gives it) plus the grace "
+    "raises an alert; the next beat clears it.",
+)
+@throttled
+def heartbeat(
+    request: HttpRequest, name: str, interval: int | None = Query(None, ge=1, le=10_080)
+) -> Heartbeat:
+    if not SLUG.fullmatch(name):
+        raise ValidationError(
+            {"name": "A heartbeat name is letters, digits, - and _ (100 at most)."}
+        )
+    return beat(source_of(request), name, interval_minutes=interval)

@@ -1,5 +1,68 @@
-"""Placeholder router, filled in by its owner."""
+"""The monitoring tools' own formats: ``POST /api/v1/events/alertmanager``, ``…/grafana`` and
+``…/zabbix``, authenticated by a source's token like ``POST /api/v1/events``. Each body is checked
+by its adapter's schema (a 4xx names the field), turned into events, and ingested at once."""
 
-from ninja import Router
+from __future__ import annotations
 
-router = Router()
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Body, Router
+
+from watchkeeper.events.adapters import alertmanager, grafana, zabbix
+from watchkeeper.events.api_schemas import IngestOut
+from watchkeeper.events.auth import SourceTokenAuth, source_of
+from watchkeeper.events.ingest import ingest
+from watchkeeper.events.throttle import throttled
+from watchkeeper.incidents.api_schemas import ErrorOut
+
+router = Router(tags=["events"])
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+LATER = " Answers 429 with `Retry-After` when the server is busy: send again later."
+
+
+def _answer(request: HttpRequest, events: list[Any]) -> dict[str, Any]:
+    from watchkeeper.events.api import answer  # api.py mounts this router: import when called
+
+    return answer(ingest(source_of(request), events))
+
+
+@router.post(
+    "/events/alertmanager",
+    auth=SourceTokenAuth(),
+    response={200: IngestOut, **ERRORS},
+    operation_id="ingest_alertmanager",
+    description="A Prometheus Alertmanager webhook notification (version 4): each alert is one "
+    "event; `resolved` clears it. A repeated delivery counts once." + LATER,
+)
+@throttled
+def ingest_alertmanager(
+    request: HttpRequest, payload: Body[alertmanager.AlertmanagerIn]
+) -> dict[str, Any]:
+    return _answer(request, alertmanager.parse(payload))
+
+
+@router.post(
+    "/events/grafana",
+    auth=SourceTokenAuth(),
+    response={200: IngestOut, **ERRORS},
+    operation_id="ingest_grafana",
+    description="A Grafana alerting webhook notification: each alert is one event; `resolved` "
+    "clears it. A repeated delivery counts once." + LATER,
+)
+@throttled
+def ingest_grafana(request: HttpRequest, payload: Body[grafana.GrafanaIn]) -> dict[str, Any]:
+    return _answer(request, grafana.parse(payload))
+
+
+@router.post(
+    "/events/zabbix",
+    auth=SourceTokenAuth(),
+    response={200: IngestOut, **ERRORS},
+    operation_id="ingest_zabbix",
+    description="A message of Watchkeeper's Zabbix webhook media type (docs/events-sources.md): "
+    "`PROBLEM` raises the alert, `RESOLVED` clears it. A repeat counts once." + LATER,
+)
+@throttled
+def ingest_zabbix(request: HttpRequest, payload: Body[zabbix.ZabbixIn]) -> dict[str, Any]:
+    return _answer(request, zabbix.parse(payload))

@@ -42,3 +42,11 @@ class IngestOut(Schema):
     alerts: list[str] = Field(..., description="The alerts the events went to")
     opened: list[str]
     closed: list[str]
+
+
+class HeartbeatOut(Schema):
+    name: str
+    interval_minutes: int
+    grace_minutes: int
+    last_beat_at: dt.datetime | None
+    late_since: dt.datetime | None

@@ -11,25 +11,41 @@ Every adapter (our JSON, Alertmanager, Grafana, Zabbix, Nagios) turns its payloa
 3. events are applied in time order to the key's live alert — opened, counted, escalated, or
    closed by an ``ok``; an event older than the key's last closing joins that closed alert;
 4. the events are stored, and the rules act on what changed (``rules.act``).
+
+Openings and closings are written at once (a closed alert must be out of the way of its key's
+next one); counts, times, messages and severity are written once per alert per request, and a
+severity that moved is recorded once (first to last) — a batch of 1,000 events over 500 keys
+writes 500 rows, not 1,000.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from watchkeeper.core import bulk
 from watchkeeper.core.choices import Channel
 from watchkeeper.core.history import record_change
 from watchkeeper.core.numbering import next_number
 from watchkeeper.events import rules
 from watchkeeper.events.choices import LIVE_STATUSES, AlertStatus, Severity
+from watchkeeper.events.correlation import correlate
 from watchkeeper.events.keys import key_for
 from watchkeeper.events.models import Alert, AlertSlot, Event, EventSource
+
+#: What every event changes on its alert (written once per request for each alert).
+COUNTED = ["count", "last_seen", "message", "labels", "severity", "closed_at", "updated_at"]
+#: The columns of an event row (its id is the database's).
+EVENT_COLUMNS = [f.name for f in Event._meta.concrete_fields if not f.primary_key]
+#: A key that opens this many alerts within the window is flapping.
+FLAP_OPENINGS = 3
+FLAP_WINDOW = dt.timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -95,13 +111,34 @@ def ingest(
             alert.key: alert
             for alert in Alert.objects.filter(source=source, key__in=keys, status__in=LIVE_STATUSES)
         }
-        rows = []
+        rows, touched = [], {}
         for key, at, event in sorted(keyed, key=lambda item: item[1]):
             alert = _apply(source, live, key, at, event, channel, outcome)
             rows.append(_row(source, alert, key, at, now, event))
-        Event.objects.bulk_create(rows)
+            if alert is not None:
+                touched[alert.pk] = alert
+        _severity_changes(touched.values(), channel)
+        counted = [alert for alert in touched.values() if getattr(alert, "counted", False)]
+        for alert in counted:
+            alert.updated_at = now
+        bulk.update(Alert, COUNTED, counted)
+        bulk.insert(Event, EVENT_COLUMNS, rows)
         outcome.accepted = len(rows)
     return outcome
+
+
+def _severity_changes(alerts: Iterable[Alert], channel: str) -> None:
+    """One history entry per alert whose severity moved in this request (first to last), and
+    the rules' turn on the new severity (a live alert may now need an incident)."""
+    for alert in alerts:
+        before = getattr(alert, "severity_before", alert.severity)
+        if before == alert.severity:
+            continue
+        changes = {"severity": (before, alert.severity)}
+        record_change(alert, action="updated", channel=channel, changes=changes)
+        alert.counted = True  # type: ignore[attr-defined]
+        if alert.is_live:
+            rules.act(alert, "severity", channel)
 
 
 def _fields(event: Incoming) -> dict[str, Any]:
@@ -120,12 +157,14 @@ def _row(
     at: dt.datetime,
     now: dt.datetime,
     event: Incoming,
-) -> Event:
-    return Event(
-        source=source, alert=alert, external_id=event.external_id, key=key,
-        severity=event.severity, resource=event.resource, check_name=event.check,
-        message=event.message, labels=event.labels, fingerprint=event.fingerprint,
-        occurred_at=at, received_at=now, raw=event.raw,
+) -> SimpleNamespace:
+    """An event's column values (a light object: a model instance each costs more than the
+    insert)."""
+    return SimpleNamespace(
+        source_id=source.pk, alert_id=alert.pk if alert else None, external_id=event.external_id,
+        key=key, severity=event.severity, resource=event.resource[:300],
+        check_name=event.check[:300], message=event.message, labels=event.labels,
+        fingerprint=event.fingerprint, occurred_at=at, received_at=now, raw=event.raw,
     )  # fmt: skip
 
 
@@ -149,6 +188,7 @@ def _apply(
             alert = _open(source, key, at, event, channel)
             live[key] = alert
             outcome.opened.append(alert.number)
+            correlate(alert)
             rules.act(alert, "opened", channel)
     elif event.severity == Severity.OK:
         _update(alert, at, event, channel, status=AlertStatus.CLOSED)
@@ -156,10 +196,10 @@ def _apply(
         outcome.closed.append(alert.number)
         rules.act(alert, "cleared", channel)
     else:
-        escalated = event.severity != alert.severity
-        _update(alert, at, event, channel, severity=event.severity)
-        if escalated:
-            rules.act(alert, "severity", channel)
+        if event.severity != alert.severity and not hasattr(alert, "severity_before"):
+            alert.severity_before = alert.severity  # type: ignore[attr-defined]
+        alert.severity = event.severity  # recorded and acted on once, after the request's events
+        _update(alert, at, event, channel)
     if alert.number not in outcome.alerts:
         outcome.alerts.append(alert.number)
     return alert
@@ -181,8 +221,18 @@ def _open(source: EventSource, key: str, at: dt.datetime, event: Incoming, chann
         first_seen=at, last_seen=at, configuration_item=rules.find_ci(event.resource),
     )  # fmt: skip
     alert.number = next_number(Alert.NUMBER_PREFIX)
+    recent = Alert.objects.filter(source=source, key=key, first_seen__gte=at - FLAP_WINDOW)
+    alert.flapping = recent.count() >= FLAP_OPENINGS - 1
     alert.save()
-    fields = ("source", "key", "severity", "resource", "check_name", "configuration_item")
+    fields = (
+        "source",
+        "key",
+        "severity",
+        "resource",
+        "check_name",
+        "configuration_item",
+        "flapping",
+    )
     changes = {name: (None, getattr(alert, name)) for name in fields}
     record_change(alert, action="created", channel=channel, changes=changes)
     return alert
@@ -202,7 +252,11 @@ def _update(alert: Alert, at: dt.datetime, event: Incoming, channel: str, **valu
     if values.get("status") == AlertStatus.CLOSED:
         alert.closed_at = at
         changes["closed_at"] = (None, at)
-    fields = ["count", "last_seen", "message", "labels", "closed_at", "updated_at", *changes]
-    alert.save(update_fields=list(dict.fromkeys(fields)))
-    if changes:
+        if alert.shelved_until is not None:  # closed: nothing left to bring back
+            changes["shelved_until"] = (alert.shelved_until, None)
+            alert.shelved_until = None
+    if changes:  # saved at once: a closed alert must be out of the way of the key's next one
+        alert.save(update_fields=list(dict.fromkeys([*COUNTED, *changes])))
         record_change(alert, action="updated", channel=channel, changes=changes)
+    else:  # only counted: written once per request, with the request's other counts
+        alert.counted = True  # type: ignore[attr-defined]

@@ -1,15 +1,18 @@
 """From alert to action: link the CI named by the resource, open an incident for the source's
 chosen severities (priority from severity, assigned to the CI's support group), and resolve it
 when the alert clears. A key that fires again while its earlier incident is still open adds to
-that incident instead of opening another."""
+that incident instead of opening another; alerts in a maintenance window and flapping ones open
+none."""
 
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils import timezone
 
 from watchkeeper.cmdb.models import ConfigurationItem
 from watchkeeper.core.choices import Channel
 from watchkeeper.events.choices import SEVERITY_RANK, Severity
+from watchkeeper.events.maintenance import in_maintenance
 from watchkeeper.events.models import Alert
 from watchkeeper.incidents.actions import add_work_note, create_system_incident, resolve
 from watchkeeper.incidents.choices import OPEN_STATES, Impact, ResolutionCode, Urgency
@@ -38,11 +41,38 @@ def find_ci(resource: str) -> ConfigurationItem | None:
 
 
 def act(alert: Alert, change: str, channel: str = Channel.EVENT) -> None:
-    """``change`` is "opened", "severity" (it changed) or "cleared"."""
+    """``change`` is "opened", "severity" (it changed) or "cleared". In a maintenance window an
+    alert opens no incident; a flapping one opens no new incident and resolves none."""
     if change == "cleared":
-        _resolve(alert, channel)
-    elif alert.incident_id is None and alert.severity in alert.source.incident_severities:
-        _open_incident(alert, channel)
+        if not alert.flapping:
+            _resolve(alert, channel)
+        return
+    if alert.incident_id is not None or alert.severity not in alert.source.incident_severities:
+        return
+    if in_maintenance(alert.configuration_item_id, alert.labels, timezone.now()):
+        if not alert.in_maintenance:
+            alert.in_maintenance = True
+            alert.save(update_fields=["in_maintenance"])
+        return
+    parent = alert.parent
+    if parent is not None and parent.incident_id is not None:
+        _join(alert, parent, channel)
+        return
+    _open_incident(alert, channel)
+
+
+def _join(alert: Alert, parent: Alert, channel: str) -> None:
+    """A child alert joins the incident of the alert that explains it."""
+    note = (
+        f"Alert {alert.number} ({alert.severity}, {alert.resource}: {alert.check_name}) is "
+        f"explained by {parent.number} ({parent.resource}: {parent.check_name})."
+    )
+    incident = parent.incident
+    assert incident is not None
+    if incident.state in OPEN_STATES:
+        add_work_note(incident, body=note, acting_user=None, channel=channel)
+    alert.incident = incident
+    alert.save(update_fields=["incident"])
 
 
 def _open_incident(alert: Alert, channel: str) -> None:
@@ -56,6 +86,8 @@ def _open_incident(alert: Alert, channel: str) -> None:
         note = f"Alert {alert.number} fired again: {alert.severity}, {alert.message[:500]}"
         add_work_note(earlier, body=note, acting_user=None, channel=channel)
         incident = earlier
+    elif alert.flapping:
+        return  # it comes and goes: the console shows it; a person decides
     else:
         incident = create_system_incident(
             short_description=_short(alert),

@@ -11,8 +11,7 @@ from django.db import transaction
 
 from watchkeeper.accounts.tokens import PREFIX_PATTERN, digest, new_secret
 from watchkeeper.core.errors import require_permission
-from watchkeeper.events.choices import SEVERITY_RANK, SourceKind
-from watchkeeper.events.keys import template_problem
+from watchkeeper.events.choices import SourceKind
 from watchkeeper.events.models import EventSource
 from watchkeeper.events.permissions import EventPermission
 
@@ -22,18 +21,8 @@ SOURCE_FIELDS = (
 )  # fmt: skip
 
 
-def _check(source: EventSource) -> None:
-    errors: dict[str, str] = {}
-    problem = template_problem(source.key_template)
-    if problem:
-        errors["key_template"] = problem
-    unknown = [s for s in source.incident_severities or [] if s not in SEVERITY_RANK or s == "ok"]
-    if unknown or not isinstance(source.incident_severities, list):
-        errors["incident_severities"] = (
-            "Use severities among critical, major, minor, warning, info."
-        )
-    if errors:
-        raise ValidationError(errors)
+def check_source(source: EventSource) -> None:
+    """Every rule of a source (``EventSource.clean`` and the fields)."""
     source.full_clean()
 
 
@@ -47,7 +36,7 @@ def create_source(
         raise ValidationError({name: "Not a source field." for name in sorted(unknown)})
     source = EventSource(name=name, kind=kind, **fields)
     token, source.token_prefix, source.token_digest = new_secret()
-    _check(source)
+    check_source(source)
     with transaction.atomic():
         source.save()
     return source, token

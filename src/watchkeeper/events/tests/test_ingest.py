@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from watchkeeper.accounts.system import SYSTEM_USERNAME
 from watchkeeper.cmdb.actions import create_ci
@@ -135,3 +137,17 @@ def test_simultaneous_first_events_make_one_alert_and_no_error(make_source):
     # then one alert with all eight events, and no error
     assert errors == []
     assert Alert.objects.get().count == 8
+
+
+def test_an_ok_closes_a_shelved_alert_for_good(make_source):
+    from watchkeeper.events import actions
+
+    source, _ = make_source()
+    ingest(source, [event()])
+    alert = Alert.objects.get()
+    actions.shelve(
+        alert, until=timezone.now() + dt.timedelta(hours=4), acting_user=None, channel="web"
+    )
+    ingest(source, [event(severity="ok", minute=5)])
+    alert.refresh_from_db()
+    assert (alert.status, alert.shelved_until) == (AlertStatus.CLOSED, None)
