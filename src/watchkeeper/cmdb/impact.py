@@ -17,7 +17,16 @@ from django.db.models import QuerySet
 
 from watchkeeper.cmdb import graph_cache
 from watchkeeper.cmdb.choices import CiClass
-from watchkeeper.cmdb.graph import CHUNK, Reached, chunks, failure_spreads, id_array, id_in, walk
+from watchkeeper.cmdb.graph import (
+    CHUNK,
+    Reached,
+    chunks,
+    failure_spreads,
+    id_array,
+    id_in,
+    walk_in_memory,
+    walk_in_sql,
+)
 from watchkeeper.cmdb.models import ConfigurationItem
 
 #: The most items one analysis collects; beyond it the result says it is incomplete. Above the
@@ -77,8 +86,12 @@ class Impact:
 
 
 def analyse(ci: ConfigurationItem, *, limit: int = IMPACT_LIMIT) -> Impact:
-    reached, truncated = walk(ci.pk, failure_spreads, limit=limit)
-    graph = graph_cache.current()
+    graph = graph_cache.current()  # once: the walk and the classes from the same copy
+    reached: Mapping[int, Reached]
+    if graph is not None:
+        reached, truncated = walk_in_memory(ci.pk, graph.up, graph.down, limit)
+    else:
+        reached, truncated = walk_in_sql(ci.pk, failure_spreads, limit)
     if graph is not None:
         service_ids = [pk for pk in graph.services if pk in reached]
     else:
