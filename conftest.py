@@ -40,6 +40,16 @@ def _fresh_process_caches() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _own_events_spool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each test accepts events into a spool of its own (``events.spool``)."""
+    from watchkeeper.events import spool
+
+    with override_settings(EVENTS_SPOOL=tmp_path_factory.mktemp("spool") / "spool.sqlite3"):
+        yield
+    spool.close()
+
+
+@pytest.fixture(autouse=True)
 def _jobs_run_inline() -> Iterator[None]:
     """Jobs run in the test's thread, as soon as they are enqueued (Huey's immediate mode)."""
     from watchkeeper.core.jobs import HUEY

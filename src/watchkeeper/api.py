@@ -7,10 +7,11 @@ from watchkeeper.events.api import router as events_router
 from watchkeeper.incidents.api import router as incidents_router
 from watchkeeper.sla.api import router as sla_router
 
+# Events first: URLs are tried in order, and event ingestion is by far the most frequent request.
+api.add_router("/", events_router)
 api.add_router("/", accounts_router)
 api.add_router("/", incidents_router)
 api.add_router("/", sla_router)
 api.add_router("/", cmdb_router)
-api.add_router("/", events_router)
 
 __all__ = ["api"]

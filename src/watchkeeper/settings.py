@@ -168,6 +168,9 @@ INCIDENT_AUTO_CLOSE_DAYS = env_int("INCIDENT_AUTO_CLOSE_DAYS", 7, minimum=1)
 ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 20, minimum=1)
 EVENTS_MAX_CONCURRENT = env_int("EVENTS_MAX_CONCURRENT", 16, minimum=1)  # events/throttle.py
 EVENTS_RAW_DAYS = env_int("EVENTS_RAW_DAYS", 7, minimum=1)
+# events/spool.py: accepted events wait here for the processor; above this many, 429.
+EVENTS_SPOOL = Path(env_str("EVENTS_SPOOL", str(DATA_DIR / "events-spool.sqlite3"))).resolve()
+EVENTS_MAX_BACKLOG = env_int("EVENTS_MAX_BACKLOG", 1_000_000, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Platform backups (docs/backup.md): where archives go, when the scheduler takes one (a cron

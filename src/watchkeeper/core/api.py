@@ -45,7 +45,7 @@ MAX_OFFSET = 10**9
 logger = logging.getLogger(__name__)
 
 
-def _refuse_nul(value: Any) -> Any:
+def refuse_nul(value: Any) -> Any:
     """PostgreSQL cannot store NUL characters and SQLite would keep them silently: refuse them."""
     texts = value if isinstance(value, list | tuple | set) else [value]
     if any(isinstance(text, str) and "\x00" in text for text in texts):
@@ -59,7 +59,7 @@ class ApiSchema(Schema):
     @field_validator("*", mode="after")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
-        return _refuse_nul(value)
+        return refuse_nul(value)
 
 
 class ApiFilterSchema(FilterSchema):
@@ -68,7 +68,7 @@ class ApiFilterSchema(FilterSchema):
     @field_validator("*", mode="after")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
-        return _refuse_nul(value)
+        return refuse_nul(value)
 
 
 def _email_or_blank(value: str) -> str:

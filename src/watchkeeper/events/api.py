@@ -8,15 +8,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Body, Query, Router
+from ninja import Body, Query, Router, Status
 
+from watchkeeper.events.api_adapters import LATER, accept
 from watchkeeper.events.api_adapters import router as adapters_router
 from watchkeeper.events.api_alerts import router as alerts_router
 from watchkeeper.events.api_schemas import BatchIn, EventIn, HeartbeatOut, IngestOut
 from watchkeeper.events.api_windows import router as windows_router
 from watchkeeper.events.auth import SourceTokenAuth, source_of
 from watchkeeper.events.heartbeats import beat
-from watchkeeper.events.ingest import Incoming, Outcome, ingest
+from watchkeeper.events.ingest import Incoming
 from watchkeeper.events.models import Heartbeat
 from watchkeeper.events.throttle import throttled
 from watchkeeper.incidents.api_schemas import ErrorOut
@@ -40,27 +41,18 @@ def incoming(event: EventIn) -> Incoming:
     )  # fmt: skip
 
 
-def answer(outcome: Outcome) -> dict[str, Any]:
-    return {
-        "accepted": outcome.accepted,
-        "duplicates": outcome.duplicates,
-        "alerts": outcome.alerts,
-        "opened": outcome.opened,
-        "closed": outcome.closed,
-    }
-
-
 @ingestion.post(
     "/events",
-    response={200: IngestOut, **ERRORS},
+    response={202: IngestOut, **ERRORS},
     operation_id="ingest_events",
     description='One event, or `{"events": [...]}` with up to 1,000. Atomic: all are taken or '
-    "none. An event with an `id` already received from this source is counted once.",
+    "none. Taken events are kept and turned into alerts by the event processor within moments; "
+    "an event with an `id` already received from this source is counted once." + LATER,
 )
 @throttled
-def ingest_events(request: HttpRequest, payload: Body[EventIn | BatchIn]) -> dict[str, Any]:
+def ingest_events(request: HttpRequest, payload: Body[EventIn | BatchIn]) -> Status:
     events = payload.events if isinstance(payload, BatchIn) else [payload]
-    return answer(ingest(source_of(request), [incoming(event) for event in events]))
+    return accept(request, [incoming(event) for event in events])
 
 
 @ingestion.post(

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Field, Schema
-from pydantic import ConfigDict
+from ninja import Schema
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from watchkeeper.core.api import ApiSchema
+from watchkeeper.core.api import refuse_nul
 from watchkeeper.events.choices import Severity
 
 MAX_BATCH = 1000
 
 
-class EventIn(ApiSchema):
-    """One event in Watchkeeper's own format."""
+class EventIn(BaseModel):
+    """One event in Watchkeeper's own format. A plain pydantic model, not a ninja ``Schema``:
+    a batch validates a thousand of them, and ``Schema``'s per-object hooks cost more than the
+    rest of the request. ``ApiSchema``'s rule (no NUL character) is checked in one pass."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -29,19 +31,25 @@ class EventIn(ApiSchema):
     fingerprint: str = Field("", max_length=200, description="The tool's own alert identity")
     id: str = Field("", max_length=200, description="The event's id: a redelivery counts once")
 
+    @model_validator(mode="after")
+    def _no_nul(self) -> EventIn:
+        texts = [self.resource, self.check, self.message, self.fingerprint, self.id]
+        refuse_nul([*texts, *self.labels, *self.labels.values()])
+        return self
 
-class BatchIn(ApiSchema):
+
+class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     events: list[EventIn] = Field(..., min_length=1, max_length=MAX_BATCH)
 
 
 class IngestOut(Schema):
-    accepted: int
-    duplicates: int = Field(..., description="Events received before (same id), not counted again")
-    alerts: list[str] = Field(..., description="The alerts the events went to")
-    opened: list[str]
-    closed: list[str]
+    accepted: int = Field(
+        ...,
+        description="Events taken: kept, and turned into alerts by the event processor within "
+        "moments (an event with an id received before counts once)",
+    )
 
 
 class HeartbeatOut(Schema):

@@ -29,10 +29,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from watchkeeper.core import bulk
+from watchkeeper.core import bulk, history_bulk
 from watchkeeper.core.choices import Channel
-from watchkeeper.core.history import record_change
-from watchkeeper.core.numbering import next_number
+from watchkeeper.core.history_bulk import ENTRY_FIELDS, Change, chain
+from watchkeeper.core.models import HistoryEntry, NumberSequence
+from watchkeeper.core.numbering import DIGITS, next_number
 from watchkeeper.events import rules
 from watchkeeper.events.choices import LIVE_STATUSES, AlertStatus, Severity
 from watchkeeper.events.correlation import correlate
@@ -61,6 +62,7 @@ class Incoming:
     fingerprint: str = ""
     external_id: str = ""
     raw: Any = None
+    received_at: dt.datetime | None = None  # when the API took it (default: when ingested)
 
 
 @dataclass
@@ -70,6 +72,87 @@ class Outcome:
     opened: list[str] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Known:
+    """What one ``ingest`` call looks up once instead of per event: the keys' recent closings
+    and openings (loaded for its keys, kept up to date as it goes), the CIs its resources name,
+    and a block of alert numbers (the counter row stays locked until the transaction ends, so
+    numbering in memory and saving the counter once is what ``next_number`` would do each time).
+    """
+
+    closings: dict[str, list[tuple[dt.datetime, Alert]]]
+    first_seen: dict[str, list[dt.datetime]]
+    items: dict[str, Any] = field(default_factory=dict)
+    numbers: Any = None
+    history: dict[int, tuple[Alert, list[Change]]] = field(default_factory=dict)
+
+    def note(self, alert: Alert, action: str, changes: dict[str, tuple[Any, Any]]) -> None:
+        """A history entry for ``alert``, written with the others at the end (``save``)."""
+        change = Change(at=timezone.now(), action=action, changes=changes)
+        self.history.setdefault(alert.pk, (alert, []))[1].append(change)
+
+    @classmethod
+    def load(cls, source: EventSource, keys: list[str], earliest: dt.datetime) -> _Known:
+        closings: dict[str, list[tuple[dt.datetime, Alert]]] = {}
+        late = Alert.objects.filter(
+            source=source, key__in=keys, status=AlertStatus.CLOSED, closed_at__gte=earliest
+        )
+        for alert in late:
+            closings.setdefault(alert.key, []).append((alert.closed_at or earliest, alert))
+        first_seen: dict[str, list[dt.datetime]] = {}
+        recent = Alert.objects.filter(
+            source=source, key__in=keys, first_seen__gte=earliest - FLAP_WINDOW
+        ).values_list("key", "first_seen")
+        for key, at in recent:
+            first_seen.setdefault(key, []).append(at)
+        return cls(closings, first_seen)
+
+    def closed_after(self, key: str, at: dt.datetime) -> Alert | None:
+        """The key's alert closed at or after ``at`` (the latest such): an event from before
+        its end belongs to it."""
+        ended = [(closed, alert) for closed, alert in self.closings.get(key, []) if closed >= at]
+        return max(ended, key=lambda pair: pair[0], default=(at, None))[1]
+
+    def openings_since(self, key: str, since: dt.datetime) -> int:
+        return sum(1 for at in self.first_seen.get(key, []) if at >= since)
+
+    def item_named(self, resource: str) -> Any:
+        if resource not in self.items:
+            self.items[resource] = rules.find_ci(resource)
+        return self.items[resource]
+
+    def next_number(self) -> str:
+        if self.numbers is None:
+            self.numbers = (
+                NumberSequence.objects.select_for_update()
+                .filter(prefix=Alert.NUMBER_PREFIX)
+                .first()
+                or _first_sequence()
+            )
+        self.numbers.last_value += 1
+        return f"{Alert.NUMBER_PREFIX}{self.numbers.last_value:0{DIGITS}d}"
+
+    def save(self, channel: str) -> None:
+        """The alert counter, and the history noted, each alert's chain extended in one go."""
+        if self.numbers is not None:
+            self.numbers.save(update_fields=["last_value"])
+        entries = [
+            entry
+            for alert, changes in self.history.values()
+            for entry in chain(alert, changes, channel=channel)
+        ]
+        bulk.insert(HistoryEntry, ENTRY_FIELDS, entries)
+        heads = [alert for alert, _changes in self.history.values()]
+        bulk.update(Alert, ["history_length", "history_hash"], heads)
+
+
+def _first_sequence() -> NumberSequence:
+    next_number(Alert.NUMBER_PREFIX)  # creates the counter (locked) and takes the first number
+    sequence = NumberSequence.objects.select_for_update().get(prefix=Alert.NUMBER_PREFIX)
+    sequence.last_value -= 1  # given back: ``next_number`` above only made the row
+    return sequence
 
 
 def _fresh(source: EventSource, events: Sequence[Incoming]) -> tuple[list[Incoming], int]:
@@ -103,7 +186,7 @@ def ingest(
     outcome = Outcome()
     with transaction.atomic():
         fresh, outcome.duplicates = _fresh(source, events)
-        timed = [(event.occurred_at or now, event) for event in fresh]
+        timed = [(event.occurred_at or event.received_at or now, event) for event in fresh]
         keyed = [(key_for(source.key_template, _fields(event)), at, event) for at, event in timed]
         keys = sorted({key for key, _at, _event in keyed})
         _lock(source, keys)
@@ -111,13 +194,17 @@ def ingest(
             alert.key: alert
             for alert in Alert.objects.filter(source=source, key__in=keys, status__in=LIVE_STATUSES)
         }
+        earliest = min((at for _key, at, _event in keyed), default=now)
+        history_bulk.forget()  # its remembered labels: a source or item may have been renamed
+        known = _Known.load(source, keys, earliest)
         rows, touched = [], {}
         for key, at, event in sorted(keyed, key=lambda item: item[1]):
-            alert = _apply(source, live, key, at, event, channel, outcome)
+            alert = _apply(source, live, known, key, at, event, channel, outcome)
             rows.append(_row(source, alert, key, at, now, event))
             if alert is not None:
                 touched[alert.pk] = alert
-        _severity_changes(touched.values(), channel)
+        _severity_changes(touched.values(), known, channel)
+        known.save(channel)
         counted = [alert for alert in touched.values() if getattr(alert, "counted", False)]
         for alert in counted:
             alert.updated_at = now
@@ -127,15 +214,14 @@ def ingest(
     return outcome
 
 
-def _severity_changes(alerts: Iterable[Alert], channel: str) -> None:
+def _severity_changes(alerts: Iterable[Alert], known: _Known, channel: str) -> None:
     """One history entry per alert whose severity moved in this request (first to last), and
     the rules' turn on the new severity (a live alert may now need an incident)."""
     for alert in alerts:
         before = getattr(alert, "severity_before", alert.severity)
         if before == alert.severity:
             continue
-        changes = {"severity": (before, alert.severity)}
-        record_change(alert, action="updated", channel=channel, changes=changes)
+        known.note(alert, "updated", {"severity": (before, alert.severity)})
         alert.counted = True  # type: ignore[attr-defined]
         if alert.is_live:
             rules.act(alert, "severity", channel)
@@ -164,13 +250,15 @@ def _row(
         source_id=source.pk, alert_id=alert.pk if alert else None, external_id=event.external_id,
         key=key, severity=event.severity, resource=event.resource[:300],
         check_name=event.check[:300], message=event.message, labels=event.labels,
-        fingerprint=event.fingerprint, occurred_at=at, received_at=now, raw=event.raw,
+        fingerprint=event.fingerprint, occurred_at=at, received_at=event.received_at or now,
+        raw=event.raw,
     )  # fmt: skip
 
 
 def _apply(
     source: EventSource,
     live: dict[str, Alert],
+    known: _Known,
     key: str,
     at: dt.datetime,
     event: Incoming,
@@ -179,19 +267,20 @@ def _apply(
 ) -> Alert | None:
     alert = live.get(key)
     if alert is None:
-        alert = _closed_after(source, key, at)
+        alert = known.closed_after(key, at)
         if alert is not None:  # late news of an alert already over: counted on it
-            _update(alert, at, event, channel)
+            _update(alert, known, at, event)
         elif event.severity == Severity.OK:
             return None  # an ok for an alert nobody saw
         else:
-            alert = _open(source, key, at, event, channel)
+            alert = _open(source, known, key, at, event, channel)
             live[key] = alert
             outcome.opened.append(alert.number)
             correlate(alert)
             rules.act(alert, "opened", channel)
     elif event.severity == Severity.OK:
-        _update(alert, at, event, channel, status=AlertStatus.CLOSED)
+        _update(alert, known, at, event, status=AlertStatus.CLOSED)
+        known.closings.setdefault(key, []).append((at, alert))
         del live[key]
         outcome.closed.append(alert.number)
         rules.act(alert, "cleared", channel)
@@ -199,30 +288,23 @@ def _apply(
         if event.severity != alert.severity and not hasattr(alert, "severity_before"):
             alert.severity_before = alert.severity  # type: ignore[attr-defined]
         alert.severity = event.severity  # recorded and acted on once, after the request's events
-        _update(alert, at, event, channel)
+        _update(alert, known, at, event)
     if alert.number not in outcome.alerts:
         outcome.alerts.append(alert.number)
     return alert
 
 
-def _closed_after(source: EventSource, key: str, at: dt.datetime) -> Alert | None:
-    """The key's alert closed at or after ``at``: an event from before its end belongs to it."""
-    return (
-        Alert.objects.filter(source=source, key=key, status=AlertStatus.CLOSED, closed_at__gte=at)
-        .order_by("-closed_at")
-        .first()
-    )
-
-
-def _open(source: EventSource, key: str, at: dt.datetime, event: Incoming, channel: str) -> Alert:
+def _open(
+    source: EventSource, known: _Known, key: str, at: dt.datetime, event: Incoming, channel: str
+) -> Alert:
     alert = Alert(
         source=source, key=key, severity=event.severity, resource=event.resource[:300],
         check_name=event.check[:300], message=event.message, labels=event.labels,
-        first_seen=at, last_seen=at, configuration_item=rules.find_ci(event.resource),
+        first_seen=at, last_seen=at, configuration_item=known.item_named(event.resource),
     )  # fmt: skip
-    alert.number = next_number(Alert.NUMBER_PREFIX)
-    recent = Alert.objects.filter(source=source, key=key, first_seen__gte=at - FLAP_WINDOW)
-    alert.flapping = recent.count() >= FLAP_OPENINGS - 1
+    alert.number = known.next_number()
+    alert.flapping = known.openings_since(key, at - FLAP_WINDOW) >= FLAP_OPENINGS - 1
+    known.first_seen.setdefault(key, []).append(at)
     alert.save()
     fields = (
         "source",
@@ -234,11 +316,11 @@ def _open(source: EventSource, key: str, at: dt.datetime, event: Incoming, chann
         "flapping",
     )
     changes = {name: (None, getattr(alert, name)) for name in fields}
-    record_change(alert, action="created", channel=channel, changes=changes)
+    known.note(alert, "created", changes)
     return alert
 
 
-def _update(alert: Alert, at: dt.datetime, event: Incoming, channel: str, **values: Any) -> None:
+def _update(alert: Alert, known: _Known, at: dt.datetime, event: Incoming, **values: Any) -> None:
     """Count the event on ``alert``; a status or severity change is also recorded in history."""
     changes = {
         name: (getattr(alert, name), v) for name, v in values.items() if getattr(alert, name) != v
@@ -257,6 +339,6 @@ def _update(alert: Alert, at: dt.datetime, event: Incoming, channel: str, **valu
             alert.shelved_until = None
     if changes:  # saved at once: a closed alert must be out of the way of the key's next one
         alert.save(update_fields=list(dict.fromkeys([*COUNTED, *changes])))
-        record_change(alert, action="updated", channel=channel, changes=changes)
+        known.note(alert, "updated", changes)
     else:  # only counted: written once per request, with the request's other counts
         alert.counted = True  # type: ignore[attr-defined]

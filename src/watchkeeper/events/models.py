@@ -306,3 +306,14 @@ class ActiveCheck(models.Model):
             raise ValidationError({"target": "A TCP check needs host:port."})
         if self.severity == Severity.OK:
             raise ValidationError({"severity": "A failing check cannot be ok."})
+
+
+class SpoolMark(models.Model):
+    """The last entry of one events spool (``events.spool``) that has been processed, advanced in
+    the transaction that processed it: an entry is never processed twice."""
+
+    spool = models.CharField(max_length=64, primary_key=True)
+    last_entry = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.spool}: {self.last_entry}"

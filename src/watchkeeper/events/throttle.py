@@ -1,7 +1,8 @@
 """Overload protection for the ingestion endpoints: at most ``EVENTS_MAX_CONCURRENT`` requests of
-this process ingest at once (``WATCHKEEPER_EVENTS_MAX_CONCURRENT``, default 16). One more is
-answered at once with 429 and ``Retry-After`` instead of queueing on the database until it times
-out: the monitoring tool keeps the event and sends it again, so nothing is lost.
+this process ingest at once (``WATCHKEEPER_EVENTS_MAX_CONCURRENT``, default 16), and none while
+more than ``EVENTS_MAX_BACKLOG`` accepted events wait for the processor (``events.spool``). A
+request beyond either is answered at once with 429 and ``Retry-After`` instead of queueing until
+it times out: the monitoring tool keeps the event and sends it again, so nothing is lost.
 
 ``throttled`` wraps the whole operation (before authentication and parsing), so a refused request
 costs next to nothing.
@@ -20,8 +21,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja.decorators import decorate_view
 
 from watchkeeper.core.api import error
+from watchkeeper.events import spool
 
 RETRY_AFTER_SECONDS = 1
+BACKLOG_RETRY_AFTER_SECONDS = 5
 _lock = threading.Lock()
 _gate: tuple[int, threading.BoundedSemaphore] | None = None
 View = TypeVar("View", bound=Callable[..., Any])
@@ -52,16 +55,28 @@ def slot() -> Iterator[bool]:
 def _limit(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @functools.wraps(run)
     def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if spool.overloaded():
+            return _busy(
+                request,
+                "Too many events are waiting to be processed; send again shortly.",
+                BACKLOG_RETRY_AFTER_SECONDS,
+            )
         with slot() as taken:
             if taken:
                 return run(request, *args, **kwargs)
-        response = error(
-            request, 429, "Too many events are being ingested at once; send again shortly."
+        return _busy(
+            request,
+            "Too many events are being ingested at once; send again shortly.",
+            RETRY_AFTER_SECONDS,
         )
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
 
     return limited
+
+
+def _busy(request: HttpRequest, message: str, retry_after: int) -> HttpResponse:
+    response = error(request, 429, message)
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 def throttled(view: View) -> View:

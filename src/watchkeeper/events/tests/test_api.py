@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.test import Client
 
 from watchkeeper.accounts.choices import Role
+from watchkeeper.events.choices import AlertStatus
 from watchkeeper.events.models import Alert, Event
+from watchkeeper.events.processor import drain
 
 
 def post(token: str, body: object) -> object:
@@ -21,10 +23,13 @@ def test_a_source_sends_one_event_or_a_batch(make_source):
         {"events": [{"resource": "web01", "check": "disk", "severity": "ok", "id": "b"},
                     {"resource": "web01", "check": "disk", "severity": "ok", "id": "a"}]},
     )  # fmt: skip
-    assert one.status_code == 200, one.content
-    assert one.json()["opened"] == [Alert.objects.get().number]
-    assert batch.json()["accepted"] == 1 and batch.json()["duplicates"] == 1
-    assert batch.json()["closed"] == [Alert.objects.get().number]
+    assert one.status_code == 202, one.content
+    assert one.json() == {"accepted": 1} and batch.json() == {"accepted": 2}
+    assert not Alert.objects.exists()  # taken, waiting for the processor
+    assert drain() == 3
+    alert = Alert.objects.get()
+    assert alert.status == AlertStatus.CLOSED and alert.count == 2  # "a" counted once
+    assert Event.objects.count() == 2 and Event.objects.filter(external_id="a").count() == 1
 
 
 def test_bad_input_is_refused_whole_and_named(make_source):
@@ -43,7 +48,7 @@ def test_bad_input_is_refused_whole_and_named(make_source):
         assert named in answer.json()["detail"], (named, answer.json())
     mixed = {"events": [{"resource": "a", "check": "b", "severity": "ok"}, {"resource": "a"}]}
     assert post(token, mixed).status_code == 422
-    assert not Event.objects.exists()
+    assert drain() == 0 and not Event.objects.exists()
 
 
 def test_only_a_source_token_may_send(make_source, make_user, make_token):

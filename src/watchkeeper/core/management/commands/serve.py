@@ -1,4 +1,6 @@
-"""``watchkeeper serve``: the web server (gunicorn) and, on the embedded default, a job worker.
+"""``watchkeeper serve``: the web server (gunicorn), the event processor (``watchkeeper events
+process``: it moves accepted events from this host's spool into alerts) and, on the embedded
+default, a job worker.
 
 With SqliteHuey (no Redis) nothing else would work the queue, so ``serve`` starts the scheduler
 beside the web server; with Redis, workers and the scheduler run as their own services.
@@ -19,6 +21,9 @@ from django.core.management.base import BaseCommand, CommandParser
 
 def embedded_queue() -> bool:
     return bool(settings.HUEY["huey_class"] == "huey.SqliteHuey")
+
+
+EVENT_PROCESSOR = [sys.executable, "-m", "watchkeeper", "events", "process"]
 
 
 def web_command(bind: str, workers: int, threads: int) -> list[str]:
@@ -54,12 +59,19 @@ class Command(BaseCommand):
         jobs = parser.add_mutually_exclusive_group()
         jobs.add_argument("--with-worker", action="store_true", help="always run a job worker")
         jobs.add_argument("--no-worker", action="store_true", help="never run a job worker")
+        parser.add_argument(
+            "--no-event-processor",
+            action="store_true",
+            help="do not process accepted events (another process on this host does)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with_worker = options["with_worker"] or (embedded_queue() and not options["no_worker"])
         processes = []
         if with_worker:
             processes.append(subprocess.Popen([sys.executable, "-m", "watchkeeper", "scheduler"]))
+        if not options["no_event_processor"]:
+            processes.append(subprocess.Popen(EVENT_PROCESSOR))
         command = web_command(options["bind"], options["workers"], options["threads"])
         processes.append(subprocess.Popen(command))
         jobs = "a job worker in this command" if with_worker else "no job worker (run `worker`)"

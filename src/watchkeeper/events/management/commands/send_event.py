@@ -95,7 +95,7 @@ class Command(BaseCommand):
         if options["id"]:
             event["id"] = options["id"]
         answer = send(options["url"], token, event, options["timeout"])
-        alerts = ", ".join(answer.get("alerts", [])) or "none"
         self.stdout.write(
-            f"Sent: {STATES[state]} for {event['resource']}/{event['check']} (alerts: {alerts})."
+            f"Sent: {STATES[state]} for {event['resource']}/{event['check']} "
+            f"(accepted: {answer.get('accepted', 0)})."
         )
