@@ -293,7 +293,9 @@ def measure(
     stored: Callable[[], dict[str, int]],
 ) -> dict[str, Any]:
     cpu_before = tree_cpu(server.pid), tree_cpu(server.database_pid)
+    client_before = time.process_time()
     sent = send_all(server.target, server.path, bodies, concurrency)
+    client_cpu = time.process_time() - client_before
     accepted = sum(accepted_of(answer) for answer in sent.answers)
     counts, processed_seconds = settle(stored, accepted, sent.started)
     cpu_after = tree_cpu(server.pid), tree_cpu(server.database_pid)
@@ -314,6 +316,7 @@ def measure(
         **counts,
         "lost": events - counts["stored"],
         "accepted_not_stored": max(0, accepted - counts["stored"]),
+        "client_cpu_ms_per_event": round(client_cpu * 1000 / events, 3),
         "server_cpu_s": round(app_cpu, 2),
         "server_cpu_ms_per_event": round(app_cpu * 1000 / events, 3),
         "database_cpu_s": round(db_cpu, 2) if server.database_pid else None,

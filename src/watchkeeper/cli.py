@@ -12,7 +12,8 @@ import sys
 
 USAGE = """usage: watchkeeper <command> [options]
 
-  serve                     run the web server (and, on the embedded default, a job worker)
+  serve                     run the web server and the event processor (and, on the
+                            embedded default, a job worker)
   worker                    run a job worker (enqueues no periodic jobs)
   scheduler                 run the one periodic scheduler (it also works jobs)
   migrate                   create or update the database tables
@@ -31,6 +32,9 @@ USAGE = """usage: watchkeeper <command> [options]
                             (--force replaces a database or files directory holding data)
   events source create NAME --kind KIND [--incident-severities critical,major]
                             create an event source and print its token (only the token)
+  events process [--once]   the event processor: accepted events to alerts (serve runs it)
+  events spool [--retry-failed]
+                            what waits in the events spool; entries set aside, queued again
   send-event --url URL --resource HOST [--check SERVICE] --state STATE [--message TEXT]
                             send one event (token: --token or WATCHKEEPER_EVENT_TOKEN), for
                             Nagios and Icinga notification commands (docs/events-sources.md)

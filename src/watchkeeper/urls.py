@@ -10,6 +10,8 @@ admin.site.site_header = "Watchkeeper administration"
 admin.site.site_title = "Watchkeeper"
 
 urlpatterns = [
+    # The API first: URLs are tried in order, and monitoring tools post events all day long.
+    path("api/v1/", api.urls),
     path("", core_views.HomeView.as_view(), name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("notifications/", core_views.NotificationListView.as_view(), name="inbox"),
@@ -20,7 +22,6 @@ urlpatterns = [
     path("", include("watchkeeper.incidents.urls")),
     path("", include("watchkeeper.cmdb.urls")),
     path("", include("watchkeeper.events.urls")),
-    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
 

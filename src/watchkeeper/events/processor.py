@@ -86,7 +86,9 @@ def drain() -> int:
 
 
 def run(stop: threading.Event) -> None:
-    """Process until ``stop`` is set; wait a moment when idle, longer after a failure."""
+    """Process until ``stop`` is set. After a round that found less than a full load it waits a
+    moment, so that in a storm the spool fills and each round merges more repeats; longer after
+    a failure."""
     while not stop.is_set():
         try:
             processed = process_once()
@@ -97,4 +99,5 @@ def run(stop: threading.Event) -> None:
             continue
         if not processed:
             close_old_connections()
+        if processed < EVENTS_PER_TRANSACTION:
             stop.wait(IDLE_SECONDS)

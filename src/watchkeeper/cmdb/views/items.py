@@ -40,11 +40,14 @@ from watchkeeper.cmdb.views.history import history_rows
 from watchkeeper.cmdb.views.impact import impact_context
 from watchkeeper.core import search
 from watchkeeper.core.errors import Conflict, message_of, status_of
+from watchkeeper.events.choices import LIVE_STATUSES
+from watchkeeper.events.permissions import EventPermission
 from watchkeeper.incidents.models import Incident
 from watchkeeper.incidents.permissions import IncidentPermission
 
 PAGE_SIZE = 50
 INCIDENTS_SHOWN = 20
+ALERTS_SHOWN = 10
 SUBSCRIBERS_SHOWN = 10
 RELATIONS_SHOWN = 100
 ActionError = (ValidationError, PermissionDenied, Conflict)
@@ -248,6 +251,15 @@ def open_incidents(ci: ConfigurationItem, user: Any) -> list[Incident]:
     return list(incidents.order_by("priority", "-created_at")[:INCIDENTS_SHOWN])
 
 
+def recent_alerts(ci: ConfigurationItem, user: Any) -> list[Any] | None:
+    """The item's latest alerts, live first (None: the user may not see alerts)."""
+    if not user.has_perm(EventPermission.VIEW):
+        return None
+    live = Case(When(status__in=LIVE_STATUSES, then=0), default=1)
+    alerts = ci.alerts.select_related("source").order_by(live, "-last_seen")  # type: ignore[attr-defined]
+    return list(alerts[:ALERTS_SHOWN])
+
+
 def _subscribers_form(ci: ConfigurationItem) -> SubscribersForm | None:
     if not ci.is_service:
         return None
@@ -269,6 +281,7 @@ def detail_context(request: HttpRequest, ci: ConfigurationItem, **forms: Any) ->
         "relation_form": forms.get("relation_form") or RelationForm(ci=ci),
         "subscribers_form": forms.get("subscribers_form") or _subscribers_form(ci),
         "incidents": open_incidents(ci, user),
+        "alerts": recent_alerts(ci, user),
         "subscriber_count": subscribers.count() if ci.is_service else 0,
         "subscribers": list(subscribers[:SUBSCRIBERS_SHOWN]) if ci.is_service else [],
         "history": history_rows(ci),

@@ -137,3 +137,18 @@ def test_an_agent_links_an_alert_to_an_incident_by_number(logged_in, alerts, mak
 def test_the_navigation_offers_alerts_to_staff(logged_in):
     assert b'href="/events/"' in logged_in(Role.AUDITOR).get("/").content
     assert b'href="/events/"' not in logged_in(Role.REQUESTER).get("/").content
+
+
+def test_the_item_page_lists_its_recent_alerts_for_those_who_may_see_them(
+    logged_in, make_source, make_group
+):
+    db01 = create_ci(name="db01", ci_class=CiClass.SERVER, acting_user=None)
+    source, _ = make_source("nagios")
+    ingest(source, [event("db01", "cpu", "critical", message="CPU <b>99%</b>")])
+    alert = Alert.objects.get()
+    page = logged_in(Role.AGENT).get(f"/cmdb/{db01.number}/")
+    assert page.status_code == 200
+    assert f'href="/events/{alert.number}/"'.encode() in page.content
+    assert b"CPU &lt;b&gt;99%&lt;/b&gt;" in page.content and b"Recent alerts" in page.content
+    quiet = create_ci(name="web09", ci_class=CiClass.SERVER, acting_user=None)
+    assert b"No monitoring alert has named" in logged_in().get(f"/cmdb/{quiet.number}/").content

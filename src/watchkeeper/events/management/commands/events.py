@@ -24,7 +24,7 @@ from watchkeeper.events.sources import create_source
 
 #: The processor yields the processors to the web server: under a storm of events, the API keeps
 #: taking them (and answering within milliseconds) while the alerts catch up.
-PROCESSOR_NICENESS = 10
+PROCESSOR_NICENESS = 19
 
 
 class Command(BaseCommand):
