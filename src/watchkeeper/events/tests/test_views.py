@@ -12,7 +12,8 @@ from watchkeeper.cmdb.choices import CiClass
 from watchkeeper.events.choices import AlertStatus
 from watchkeeper.events.ingest import ingest
 from watchkeeper.events.models import Alert
-from watchkeeper.events.tests.conftest import event
+from watchkeeper.events import spool
+from watchkeeper.events.tests.conftest import T0, event
 from watchkeeper.incidents.actions import create_incident
 
 CONSOLE = "/events/"
@@ -152,3 +153,14 @@ def test_the_item_page_lists_its_recent_alerts_for_those_who_may_see_them(
     assert b"CPU &lt;b&gt;99%&lt;/b&gt;" in page.content and b"Recent alerts" in page.content
     quiet = create_ci(name="web09", ci_class=CiClass.SERVER, acting_user=None)
     assert b"No monitoring alert has named" in logged_in().get(f"/cmdb/{quiet.number}/").content
+
+
+def test_the_console_says_what_waits_in_the_spool_and_what_was_set_aside(logged_in, make_source):
+    source, _ = make_source()
+    spool.append(source.pk, [event(), event(minute=1)], T0)
+    page = logged_in().get(CONSOLE)
+    assert b"2 events taken by this server, waiting to become alerts" in page.content
+    spool.forget(1, {1: "DoesNotExist: gone"})
+    rows = logged_in().get("/events/live/")
+    assert b"waiting to become alerts" not in rows.content
+    assert b"1 request of events could not be processed" in rows.content

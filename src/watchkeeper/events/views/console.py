@@ -25,7 +25,7 @@ from watchkeeper.cmdb.views.impact import linked_impact
 from watchkeeper.core.choices import Channel
 from watchkeeper.core.errors import Conflict, ValidationError, message_of
 from watchkeeper.core.history import history_of
-from watchkeeper.events import actions
+from watchkeeper.events import actions, spool
 from watchkeeper.events.choices import LIVE_STATUSES, AlertStatus, Severity
 from watchkeeper.events.models import Alert, EventSource
 from watchkeeper.events.permissions import EventPermission
@@ -78,6 +78,8 @@ def _rows_context(request: HttpRequest) -> dict[str, Any]:
         "form": form,
         "alerts": alerts[:ROWS],
         "more": len(alerts) > ROWS,
+        "spool_waiting": spool.waiting()[1],
+        "spool_failed": len(spool.failed()),
         "can_work": request.user.has_perm(EventPermission.WORK),
         "shelve_hours": SHELVE_HOURS,
         "next": request.get_full_path(),
