@@ -46,9 +46,11 @@ def correlate(alert: Alert) -> None:
     )
     if parent is None:  # an item above is explained by this one: not a sibling
         siblings = list(same_service(ci_id, above) - {ci_id} - set(above))
-        parent = recent.filter(configuration_item_id__in=siblings, parent__isnull=True).order_by(
-            "first_seen", "pk"
-        ).first()
+        parent = (
+            recent.filter(configuration_item_id__in=siblings, parent__isnull=True)
+            .order_by("first_seen", "pk")
+            .first()
+        )
     if parent is not None:
         alert.parent = parent
         alert.save(update_fields=["parent"])

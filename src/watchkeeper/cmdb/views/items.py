@@ -256,7 +256,7 @@ def recent_alerts(ci: ConfigurationItem, user: Any) -> list[Any] | None:
     if not user.has_perm(EventPermission.VIEW):
         return None
     live = Case(When(status__in=LIVE_STATUSES, then=0), default=1)
-    alerts = ci.alerts.select_related("source").order_by(live, "-last_seen")  # type: ignore[attr-defined]
+    alerts = ci.alerts.select_related("source").order_by(live, "-last_seen")
     return list(alerts[:ALERTS_SHOWN])
 
 

@@ -9,10 +9,10 @@ from django.test import Client
 from watchkeeper.accounts.choices import Role
 from watchkeeper.cmdb.actions import create_ci
 from watchkeeper.cmdb.choices import CiClass
+from watchkeeper.events import spool
 from watchkeeper.events.choices import AlertStatus
 from watchkeeper.events.ingest import ingest
 from watchkeeper.events.models import Alert
-from watchkeeper.events import spool
 from watchkeeper.events.tests.conftest import T0, event
 from watchkeeper.incidents.actions import create_incident
 
