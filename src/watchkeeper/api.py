@@ -5,6 +5,7 @@ from watchkeeper.cmdb.api import router as cmdb_router
 from watchkeeper.core.api import api
 from watchkeeper.events.api import router as events_router
 from watchkeeper.incidents.api import router as incidents_router
+from watchkeeper.requests.api import router as requests_router
 from watchkeeper.sla.api import router as sla_router
 
 # Events first: URLs are tried in order, and event ingestion is by far the most frequent request.
@@ -13,5 +14,6 @@ api.add_router("/", accounts_router)
 api.add_router("/", incidents_router)
 api.add_router("/", sla_router)
 api.add_router("/", cmdb_router)
+api.add_router("/", requests_router)
 
 __all__ = ["api"]

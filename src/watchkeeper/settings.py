@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "watchkeeper.incidents",
     "watchkeeper.sla",
     "watchkeeper.events",
+    "watchkeeper.requests",
 ]
 
 MIDDLEWARE = [

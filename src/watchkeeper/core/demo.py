@@ -17,6 +17,7 @@ from watchkeeper.cmdb.actions import create_ci
 from watchkeeper.cmdb.choices import CiClass, Criticality
 from watchkeeper.cmdb.demo import load_demo as load_cmdb
 from watchkeeper.core.choices import Channel
+from watchkeeper.requests.demo import load_catalog
 from watchkeeper.sla.demo import load_service_levels
 
 GROUPS = {
@@ -105,6 +106,7 @@ def load_demo(password: str | None = None) -> tuple[User, str]:
     load_service_levels(admin, groups)
     _load_incidents(groups, people)
     load_cmdb(admin, groups, people)
+    load_catalog(groups, people["oscar"])
     return admin, password
 
 

@@ -11,11 +11,12 @@ from watchkeeper.cmdb.permissions import CmdbPermission
 from watchkeeper.core.permissions import CorePermission, all_grants, granted_to
 from watchkeeper.events.permissions import EventPermission
 from watchkeeper.incidents.permissions import IncidentPermission
+from watchkeeper.requests.permissions import RequestPermission
 from watchkeeper.sla.permissions import SlaPermission
 
 EVERY_PERMISSION = [
     *CorePermission, *AccountsPermission, *CmdbPermission, *IncidentPermission, *SlaPermission,
-    *EventPermission,
+    *EventPermission, *RequestPermission,
 ]  # fmt: skip
 
 
@@ -24,12 +25,13 @@ def test_a_requester_has_no_staff_permissions(make_user):
     user = make_user("req", Role.REQUESTER)
 
     # when their permissions are asked
-    # then they may report incidents, and neither use the workspace nor read the directory,
-    # nor anything else
+    # then they may report incidents and order from the catalog, and neither use the workspace
+    # nor read the directory, nor anything else
     assert not user.has_perm(CorePermission.USE_WORKSPACE)
     assert not user.has_perm(AccountsPermission.VIEW_DIRECTORY)
-    assert user.get_all_permissions() == {IncidentPermission.REPORT}
-    others = [p for p in EVERY_PERMISSION if p != IncidentPermission.REPORT]
+    theirs = {IncidentPermission.REPORT, RequestPermission.ORDER}
+    assert user.get_all_permissions() == theirs
+    others = [p for p in EVERY_PERMISSION if p not in theirs]
     assert not any(user.has_perm(permission) for permission in others)
 
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RequestsConfig(AppConfig):
+    name = "watchkeeper.requests"
+    label = "requests"
+    verbose_name = "Service requests"
