@@ -19,3 +19,26 @@ class VariableKind(models.TextChoices):
 
 #: Kinds whose answer is one of the variable's choices (or several).
 CHOICE_KINDS = (VariableKind.CHOICE, VariableKind.MULTI_CHOICE)
+
+
+class RequestState(models.TextChoices):
+    """A request's state, worked out from its items' (``requests.lifecycle``)."""
+
+    OPEN = "open", "Open"
+    CLOSED_COMPLETE = "closed_complete", "Closed complete"
+    CLOSED_INCOMPLETE = "closed_incomplete", "Closed incomplete"
+    CLOSED_REJECTED = "closed_rejected", "Closed rejected"
+    CLOSED_CANCELLED = "closed_cancelled", "Closed cancelled"
+
+
+class ItemState(models.TextChoices):
+    """One requested item's state: approved (or needing no approval), it is fulfilled."""
+
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    IN_FULFILMENT = "in_fulfilment", "In fulfilment"
+    COMPLETE = "complete", "Complete"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_ITEM_STATES = (ItemState.AWAITING_APPROVAL, ItemState.IN_FULFILMENT)

@@ -1,17 +1,26 @@
-"""The service catalog: categories, items and the typed variables of each item's order form.
-
-Requests (REQ), their approvals and fulfilment tasks build on these (issue 7)."""
+"""The service catalog (categories, items, the typed variables of each item's order form) and
+the requests ordered from it (REQ, each with its requested items)."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 
 from watchkeeper.accounts.choices import Role
-from watchkeeper.requests.choices import CHOICE_KINDS, VariableKind
+from watchkeeper.core.choices import Channel
+from watchkeeper.core.models import ItsmRecord
+from watchkeeper.requests.choices import (
+    CHOICE_KINDS,
+    ItemState,
+    RequestState,
+    VariableKind,
+)
+from watchkeeper.requests.permissions import RequestPermission
 
 VARIABLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
 
@@ -140,3 +149,72 @@ class CatalogVariable(models.Model):
             raise ValidationError({"choices": "Only choice questions have options."})
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
             raise ValidationError({"maximum": "The maximum is below the minimum."})
+
+
+class ServiceRequestQuerySet(models.QuerySet["ServiceRequest"]):
+    def restrict(self, user: Any) -> ServiceRequestQuerySet:
+        """The requests ``user`` may see: staff with ``requests.view_all`` see all; anyone else
+        those they ordered or that were ordered for them."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        if user.has_perm(RequestPermission.VIEW_ALL):
+            return self
+        return self.filter(Q(requested_by=user) | Q(requested_for=user))
+
+
+class ServiceRequest(ItsmRecord):
+    """An order from the catalog (REQ): one or more requested items for one person."""
+
+    NUMBER_PREFIX = "REQ"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requests_made"
+    )
+    requested_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requests_received"
+    )
+    state = models.CharField(
+        max_length=20, choices=RequestState.choices, default=RequestState.OPEN, db_index=True
+    )
+    short_description = models.CharField(max_length=300)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ServiceRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class RequestedItem(models.Model):
+    """One line of a request: a catalog item, how many, the form's answers, its own state.
+    Its changes are recorded in the request's history (``items.<position>.<field>``)."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    catalog_item = models.ForeignKey(
+        CatalogItem, on_delete=models.PROTECT, related_name="requested"
+    )
+    quantity = models.PositiveIntegerField(default=1)
+    answers = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=20, choices=ItemState.choices, db_index=True)
+    fulfilment_group = models.ForeignKey(
+        "accounts.SupportGroup",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="requested_items",
+    )
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["request", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "position"], name="requests_item_position_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request.number}/{self.position} {self.catalog_item}"

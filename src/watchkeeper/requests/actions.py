@@ -1,0 +1,240 @@
+"""Every write to a request: ordering, cancelling, completing an item. Each checks who may do
+it, runs in one transaction with the request's row locked, and records the change in the
+request's history (an item's as ``items.<position>.<field>``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from watchkeeper.core import search
+from watchkeeper.core.choices import Channel
+from watchkeeper.core.errors import require_permission
+from watchkeeper.core.history import record_change
+from watchkeeper.core.numbering import next_number
+from watchkeeper.core.records import lock_current
+from watchkeeper.requests.catalog import orderable_items
+from watchkeeper.requests.choices import ItemState, RequestState, VariableKind
+from watchkeeper.requests.lifecycle import request_state
+from watchkeeper.requests.models import CatalogItem, RequestedItem, ServiceRequest
+from watchkeeper.requests.permissions import RequestPermission
+from watchkeeper.requests.variables import clean_answers
+
+MAX_LINES = 20
+MAX_QUANTITY = 100
+
+
+@dataclass(frozen=True)
+class Line:
+    """One item of an order, as asked for."""
+
+    item: CatalogItem
+    answers: Mapping[str, Any]
+    quantity: int = 1
+
+
+def order(
+    *,
+    acting_user: Any,
+    lines: Sequence[Line],
+    requested_for: Any = None,
+    channel: str = Channel.WEB,
+) -> ServiceRequest:
+    """A new request of ``lines`` for ``requested_for`` (default: the one ordering). Ordering for
+    someone else takes ``requests.order_for_others`` or being their manager; each item must be
+    one that person may order. Every problem is named at once (``items.<n>.…``)."""
+    require_permission(acting_user, RequestPermission.ORDER)
+    recipient = requested_for or acting_user
+    _require_may_order_for(acting_user, recipient)
+    cleaned = _checked_lines(recipient, lines)
+    with transaction.atomic():
+        request = ServiceRequest(
+            number=next_number(ServiceRequest.NUMBER_PREFIX),
+            requested_by=acting_user,
+            requested_for=recipient,
+            short_description=_summary(lines),
+            channel=channel,
+        )
+        request.save()
+        items = [
+            _requested(request, position, line, answers)
+            for position, (line, answers) in enumerate(zip(lines, cleaned, strict=True), 1)
+        ]
+        RequestedItem.objects.bulk_create(items)
+        request.state = request_state(item.state for item in items)
+        request.save(update_fields=["state"])
+        created = {
+            "requested_for": (None, recipient),
+            "state": (None, request.state),
+            "items": (None, [_described(item) for item in items]),
+        }
+        record_change(
+            request, action="created", actor=acting_user, channel=channel, changes=created
+        )
+        search.index(request, f"{request.number} {request.short_description}")
+    return request
+
+
+def _requested(
+    request: ServiceRequest, position: int, line: Line, answers: dict[str, Any]
+) -> RequestedItem:
+    return RequestedItem(
+        request=request, position=position, catalog_item=line.item, quantity=line.quantity,
+        answers=answers, state=first_state(line.item),
+        fulfilment_group=line.item.fulfilment_group, unit_cost=line.item.cost,
+    )  # fmt: skip
+
+
+def first_state(item: CatalogItem) -> ItemState:
+    """Where a new requested item starts: fulfilment (approval policies come next)."""
+    return ItemState.IN_FULFILMENT
+
+
+def cancel(
+    request: ServiceRequest,
+    *,
+    acting_user: Any,
+    reason: str,
+    expected_version: int | None = None,
+    channel: str = Channel.WEB,
+) -> ServiceRequest:
+    """Cancel what is still open (by whoever ordered it, the person it is for, or fulfilers)."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the request is cancelled."})
+    with transaction.atomic():
+        current = lock_current(request, expected_version)
+        _require_requester_or_fulfiler(acting_user, current)
+        if current.state != RequestState.OPEN:
+            raise ValidationError({"state": f"{current.number} is already closed."})
+        open_items = current.items.filter(state__in=[s.value for s in _open_states()])
+        changes = _close_items(list(open_items), ItemState.CANCELLED)
+        _settle(current, changes, acting_user, channel, notes={"reason": (None, reason)})
+    return current
+
+
+def complete_item(
+    request: ServiceRequest,
+    position: int,
+    *,
+    acting_user: Any,
+    notes: str = "",
+    expected_version: int | None = None,
+    channel: str = Channel.WEB,
+) -> ServiceRequest:
+    """A fulfiler marks one item delivered; the request closes with its last open item."""
+    require_permission(acting_user, RequestPermission.FULFIL)
+    with transaction.atomic():
+        current = lock_current(request, expected_version)
+        item = current.items.filter(position=position).first()
+        if item is None:
+            raise ValidationError({"position": f"{current.number} has no item {position}."})
+        if item.state != ItemState.IN_FULFILMENT:
+            raise ValidationError(
+                {"state": f"Item {position} is {item.get_state_display().lower()}, not in "
+                 "fulfilment."}
+            )  # fmt: skip
+        changes = _close_items([item], ItemState.COMPLETE)
+        extra = {"notes": (None, notes)} if notes.strip() else {}
+        _settle(current, changes, acting_user, channel, notes=extra)
+    return current
+
+
+def _open_states() -> tuple[ItemState, ...]:
+    return (ItemState.AWAITING_APPROVAL, ItemState.IN_FULFILMENT)
+
+
+def _close_items(items: list[RequestedItem], state: ItemState) -> dict[str, tuple[Any, Any]]:
+    now = timezone.now()
+    changes: dict[str, tuple[Any, Any]] = {}
+    for item in items:
+        changes[f"items.{item.position}.state"] = (item.state, state)
+        item.state, item.closed_at = state, now
+        item.save(update_fields=["state", "closed_at"])
+    return changes
+
+
+def _settle(
+    request: ServiceRequest,
+    changes: dict[str, tuple[Any, Any]],
+    acting_user: Any,
+    channel: str,
+    *,
+    notes: Mapping[str, tuple[Any, Any]],
+) -> None:
+    """The request's own state from its items', saved with the items' changes in one entry."""
+    state = request_state(request.items.values_list("state", flat=True))
+    if state != request.state:
+        changes["state"] = (request.state, state)
+        request.state = state
+        if state != RequestState.OPEN:
+            changes["closed_at"] = (request.closed_at, timezone.now())
+            request.closed_at = changes["closed_at"][1]
+    request.version += 1
+    own = [name for name in ("state", "closed_at") if name in changes]
+    request.save(update_fields=[*own, "version", "updated_at"])
+    recorded = {**changes, **notes}
+    record_change(request, action="updated", actor=acting_user, channel=channel, changes=recorded)
+
+
+def _require_may_order_for(acting_user: Any, recipient: Any) -> None:
+    if recipient.pk == acting_user.pk:
+        return
+    if not recipient.is_active:
+        raise ValidationError({"requested_for": f"{recipient.username} is not an active user."})
+    is_manager = recipient.manager_id == acting_user.pk
+    if not (is_manager or acting_user.has_perm(RequestPermission.ORDER_FOR_OTHERS)):
+        raise PermissionDenied("Only the service desk or their manager may order for someone else.")
+
+
+def _require_requester_or_fulfiler(acting_user: Any, request: ServiceRequest) -> None:
+    if acting_user.pk in (request.requested_by_id, request.requested_for_id):
+        return
+    if not acting_user.has_perm(RequestPermission.FULFIL):
+        raise PermissionDenied("Only who ordered it, the person it is for, or a fulfiler may.")
+
+
+def _checked_lines(recipient: Any, lines: Sequence[Line]) -> list[dict[str, Any]]:
+    """Each line's stored answers; every problem of every line raised at once."""
+    if not 1 <= len(lines) <= MAX_LINES:
+        raise ValidationError({"items": f"Order between 1 and {MAX_LINES} items."})
+    allowed = set(orderable_items(recipient).values_list("pk", flat=True))
+    errors: dict[str, Any] = {}
+    cleaned = []
+    for number, line in enumerate(lines, 1):
+        prefix = f"items.{number}"
+        if line.item.pk not in allowed:
+            errors[f"{prefix}.item"] = f"{line.item} is not in {recipient.username}'s catalog."
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            errors[f"{prefix}.quantity"] = f"Between 1 and {MAX_QUANTITY}."
+        variables = list(line.item.variables.all())
+        if any(v.kind == VariableKind.ATTACHMENT and v.name in line.answers for v in variables):
+            errors[f"{prefix}.answers"] = "Files are not taken with orders yet."
+        try:
+            cleaned.append(clean_answers(variables, line.answers))
+        except ValidationError as problem:
+            errors.update({f"{prefix}.{k}": v for k, v in problem.message_dict.items()})
+            cleaned.append({})
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _summary(lines: Sequence[Line]) -> str:
+    first = lines[0].item.name
+    others = len(lines) - 1
+    return first if not others else f"{first} and {others} more item{'s' if others > 1 else ''}"
+
+
+def _described(item: RequestedItem) -> dict[str, Any]:
+    return {
+        "position": item.position,
+        "item": item.catalog_item.name,
+        "quantity": item.quantity,
+        "answers": item.answers,
+        "state": item.state,
+    }
