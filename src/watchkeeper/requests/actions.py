@@ -1,6 +1,6 @@
-"""Every write to a request: ordering, cancelling, completing an item. Each checks who may do
-it, runs in one transaction with the request's row locked, and records the change in the
-request's history (an item's as ``items.<position>.<field>``)."""
+"""Every write to a request: ordering, deciding an approval, cancelling, completing an item.
+Each checks who may do it, runs in one transaction with the request's row locked, and records
+the change in the request's history (an item's as ``items.<position>.<field>``)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,11 @@ from watchkeeper.core.errors import require_permission
 from watchkeeper.core.history import record_change
 from watchkeeper.core.numbering import next_number
 from watchkeeper.core.records import lock_current
+from watchkeeper.requests import approvals
 from watchkeeper.requests.catalog import orderable_items
 from watchkeeper.requests.choices import ItemState, RequestState, VariableKind
 from watchkeeper.requests.lifecycle import request_state
-from watchkeeper.requests.models import CatalogItem, RequestedItem, ServiceRequest
+from watchkeeper.requests.models import Approval, CatalogItem, RequestedItem, ServiceRequest
 from watchkeeper.requests.permissions import RequestPermission
 from watchkeeper.requests.variables import clean_answers
 
@@ -61,11 +62,18 @@ def order(
             channel=channel,
         )
         request.save()
-        items = [
-            _requested(request, position, line, answers)
-            for position, (line, answers) in enumerate(zip(lines, cleaned, strict=True), 1)
-        ]
-        RequestedItem.objects.bulk_create(items)
+        items = []
+        for position, (line, answers) in enumerate(zip(lines, cleaned, strict=True), 1):
+            item = _requested(request, position, line, answers)
+            item.save()
+            try:
+                item.state = approvals.start(item, request)
+            except ValidationError as problem:
+                raise ValidationError(
+                    {f"items.{position}.{k}": v for k, v in problem.message_dict.items()}
+                ) from None
+            item.save(update_fields=["state"])
+            items.append(item)
         request.state = request_state(item.state for item in items)
         request.save(update_fields=["state"])
         created = {
@@ -85,14 +93,9 @@ def _requested(
 ) -> RequestedItem:
     return RequestedItem(
         request=request, position=position, catalog_item=line.item, quantity=line.quantity,
-        answers=answers, state=first_state(line.item),
+        answers=answers, state=ItemState.IN_FULFILMENT,
         fulfilment_group=line.item.fulfilment_group, unit_cost=line.item.cost,
     )  # fmt: skip
-
-
-def first_state(item: CatalogItem) -> ItemState:
-    """Where a new requested item starts: fulfilment (approval policies come next)."""
-    return ItemState.IN_FULFILMENT
 
 
 def cancel(
@@ -111,8 +114,10 @@ def cancel(
         _require_requester_or_fulfiler(acting_user, current)
         if current.state != RequestState.OPEN:
             raise ValidationError({"state": f"{current.number} is already closed."})
-        open_items = current.items.filter(state__in=[s.value for s in _open_states()])
-        changes = _close_items(list(open_items), ItemState.CANCELLED)
+        open_items = list(current.items.filter(state__in=[s.value for s in _open_states()]))
+        for item in open_items:
+            approvals.withdraw(item)
+        changes = _close_items(open_items, ItemState.CANCELLED)
         _settle(current, changes, acting_user, channel, notes={"reason": (None, reason)})
     return current
 
@@ -141,6 +146,34 @@ def complete_item(
         changes = _close_items([item], ItemState.COMPLETE)
         extra = {"notes": (None, notes)} if notes.strip() else {}
         _settle(current, changes, acting_user, channel, notes=extra)
+    return current
+
+
+def decide_approval(
+    approval: Approval,
+    *,
+    acting_user: Any,
+    approve: bool,
+    comment: str = "",
+    channel: str = Channel.WEB,
+) -> ServiceRequest:
+    """``acting_user`` (the approver asked) approves or rejects; the item moves on
+    (``approvals.decide``) and the request with it. Nobody is ever asked about their own
+    request, so nobody approves their own."""
+    with transaction.atomic():
+        current = lock_current(approval.requested_item.request, None)
+        fresh = Approval.objects.select_related("requested_item__catalog_item").get(pk=approval.pk)
+        state, changes = approvals.decide(
+            fresh, acting_user=acting_user, approve=approve, comment=comment
+        )
+        item = fresh.requested_item
+        if state in (ItemState.REJECTED,):
+            changes.update(_close_items([item], state))
+        elif state != item.state:
+            changes[f"items.{item.position}.state"] = (item.state, state)
+            item.state = state
+            item.save(update_fields=["state"])
+        _settle(current, changes, acting_user, channel, notes={})
     return current
 
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from watchkeeper.requests.models import CatalogCategory, CatalogItem, CatalogVariable
+from watchkeeper.requests.models import (
+    ApprovalStep,
+    CatalogCategory,
+    CatalogItem,
+    CatalogVariable,
+)
 
 
 @admin.register(CatalogCategory)
@@ -23,10 +28,16 @@ class CatalogVariableInline(admin.TabularInline):
     ]  # fmt: skip
 
 
+class ApprovalStepInline(admin.TabularInline):
+    model = ApprovalStep
+    extra = 0
+    fields = ["level", "approver_kind", "group", "user", "rule"]
+
+
 @admin.register(CatalogItem)
 class CatalogItemAdmin(admin.ModelAdmin):
     list_display = ["name", "category", "fulfilment_group", "cost", "is_active"]
     list_filter = ["category", "is_active"]
     search_fields = ["name", "summary"]
     filter_horizontal = ["audience_groups"]
-    inlines = [CatalogVariableInline]
+    inlines = [CatalogVariableInline, ApprovalStepInline]

@@ -17,6 +17,7 @@ from pydantic import ConfigDict
 from watchkeeper.core.api import ApiSchema, Pagination, caller, requires
 from watchkeeper.core.markup import render_markdown
 from watchkeeper.incidents.api_schemas import ErrorOut
+from watchkeeper.requests.api_approvals import router as approvals_router
 from watchkeeper.requests.api_requests import router as requests_router
 from watchkeeper.requests.catalog import categories_for, orderable_items
 from watchkeeper.requests.models import CatalogCategory, CatalogItem
@@ -25,6 +26,7 @@ from watchkeeper.requests.variables import clean_answers
 
 router = Router(tags=["catalog"])
 router.add_router("/", requests_router)
+router.add_router("/", approvals_router)
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 

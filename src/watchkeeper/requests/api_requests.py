@@ -59,6 +59,15 @@ class CompleteIn(ApiSchema):
     version: int | None = None
 
 
+class ItemApprovalOut(Schema):
+    id: int
+    level: int
+    approver: str = Field(..., alias="approver.username")
+    state: str
+    comment: str
+    decided_at: dt.datetime | None
+
+
 class RequestedItemOut(Schema):
     position: int
     item_id: int = Field(..., alias="catalog_item_id")
@@ -69,6 +78,11 @@ class RequestedItemOut(Schema):
     fulfilment_group: str | None = Field(None, alias="fulfilment_group.name")
     unit_cost: Decimal | None
     closed_at: dt.datetime | None
+    approvals: list[ItemApprovalOut]
+
+    @staticmethod
+    def resolve_approvals(item: Any) -> list[Any]:
+        return list(item.approvals.select_related("approver"))
 
 
 class RequestOut(Schema):

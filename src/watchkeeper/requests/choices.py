@@ -42,3 +42,21 @@ class ItemState(models.TextChoices):
 
 
 OPEN_ITEM_STATES = (ItemState.AWAITING_APPROVAL, ItemState.IN_FULFILMENT)
+
+
+class ApproverKind(models.TextChoices):
+    MANAGER = "manager", "The manager of the person it is for"
+    GROUP = "group", "The members of a group"
+    USER = "user", "One person"
+
+
+class ApprovalRule(models.TextChoices):
+    ANY = "any", "Anyone: the first decision counts"
+    ALL = "all", "Everyone must approve"
+
+
+class ApprovalState(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    NOT_NEEDED = "not_needed", "No longer needed"

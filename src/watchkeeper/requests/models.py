@@ -16,6 +16,9 @@ from watchkeeper.core.choices import Channel
 from watchkeeper.core.models import ItsmRecord
 from watchkeeper.requests.choices import (
     CHOICE_KINDS,
+    ApprovalRule,
+    ApprovalState,
+    ApproverKind,
     ItemState,
     RequestState,
     VariableKind,
@@ -151,15 +154,47 @@ class CatalogVariable(models.Model):
             raise ValidationError({"maximum": "The maximum is below the minimum."})
 
 
+class ApprovalStep(models.Model):
+    """One level of an item's approval policy: who approves, and whether one or all of them
+    must. Levels are asked in order; an item without steps needs no approval."""
+
+    item = models.ForeignKey(CatalogItem, on_delete=models.CASCADE, related_name="approval_steps")
+    level = models.PositiveIntegerField(default=1)
+    approver_kind = models.CharField(max_length=10, choices=ApproverKind.choices)
+    group = models.ForeignKey(
+        "accounts.SupportGroup", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rule = models.CharField(max_length=4, choices=ApprovalRule.choices, default=ApprovalRule.ANY)
+
+    class Meta:
+        ordering = ["level"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "level"], name="requests_step_level_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item}: level {self.level}"
+
+    def clean(self) -> None:
+        if self.approver_kind == ApproverKind.GROUP and self.group_id is None:
+            raise ValidationError({"group": "Choose the group whose members approve."})
+        if self.approver_kind == ApproverKind.USER and self.user_id is None:
+            raise ValidationError({"user": "Choose the person who approves."})
+
+
 class ServiceRequestQuerySet(models.QuerySet["ServiceRequest"]):
     def restrict(self, user: Any) -> ServiceRequestQuerySet:
         """The requests ``user`` may see: staff with ``requests.view_all`` see all; anyone else
-        those they ordered or that were ordered for them."""
+        those they ordered, that were ordered for them, or that they were asked to approve."""
         if user is None or not user.is_authenticated:
             return self.none()
         if user.has_perm(RequestPermission.VIEW_ALL):
             return self
-        return self.filter(Q(requested_by=user) | Q(requested_for=user))
+        mine = Q(requested_by=user) | Q(requested_for=user) | Q(items__approvals__approver=user)
+        return self.filter(pk__in=self.filter(mine).values("pk"))
 
 
 class ServiceRequest(ItsmRecord):
@@ -218,3 +253,36 @@ class RequestedItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request.number}/{self.position} {self.catalog_item}"
+
+
+class Approval(models.Model):
+    """One person's decision on one requested item at one level of its approval policy."""
+
+    requested_item = models.ForeignKey(
+        RequestedItem, on_delete=models.CASCADE, related_name="approvals"
+    )
+    level = models.PositiveIntegerField()
+    rule = models.CharField(max_length=4, choices=ApprovalRule.choices)
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="approvals"
+    )
+    state = models.CharField(
+        max_length=12,
+        choices=ApprovalState.choices,
+        default=ApprovalState.REQUESTED,
+        db_index=True,
+    )
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_item", "level", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requested_item", "level", "approver"], name="requests_approval_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requested_item}: {self.approver} ({self.state})"

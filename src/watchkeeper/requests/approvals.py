@@ -1,0 +1,115 @@
+"""Approvals of requested items, level by level, by the item's approval policy.
+
+``start`` asks the first level's approvers when an item is ordered; ``decide`` records one
+approver's decision and moves the item on: with rule *any* the first decision settles the level,
+with rule *all* every approver must approve and one rejection rejects. After the last level the
+item goes to fulfilment; a rejection rejects it (and it is never fulfilled).
+
+Nobody approves what they ordered or what is for them: those people are never asked. When that
+leaves nobody (or the person it is for has no manager), the catalog item's owner is asked; when
+the owner cannot either, the order is refused with a message saying so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from watchkeeper.accounts.models import User
+from watchkeeper.requests.choices import ApprovalRule, ApprovalState, ApproverKind, ItemState
+from watchkeeper.requests.models import Approval, ApprovalStep, RequestedItem, ServiceRequest
+
+
+def start(item: RequestedItem, request: ServiceRequest) -> ItemState:
+    """Ask the first level (if the item has an approval policy); the item's first state."""
+    first = item.catalog_item.approval_steps.order_by("level").first()
+    if first is None:
+        return ItemState.IN_FULFILMENT
+    _ask(item, request, first)
+    return ItemState.AWAITING_APPROVAL
+
+
+def decide(
+    approval: Approval, *, acting_user: Any, approve: bool, comment: str = ""
+) -> tuple[ItemState, dict[str, tuple[Any, Any]]]:
+    """Record ``acting_user``'s decision (they must be the approver, and it must be pending);
+    the item's new state and what changed, for the request's history. The caller holds the
+    request's lock."""
+    if approval.approver_id != acting_user.pk:
+        raise PermissionDenied("Only the person asked can decide this approval.")
+    item = approval.requested_item
+    if approval.state != ApprovalState.REQUESTED or item.state != ItemState.AWAITING_APPROVAL:
+        raise ValidationError({"state": "This approval is no longer waiting for a decision."})
+    if not approve and not comment.strip():
+        raise ValidationError({"comment": "Say why you reject it."})
+    decision = ApprovalState.APPROVED if approve else ApprovalState.REJECTED
+    approval.state, approval.comment, approval.decided_at = decision, comment, timezone.now()
+    approval.save(update_fields=["state", "comment", "decided_at"])
+    recorded = {
+        "level": approval.level,
+        "approver": acting_user.username,
+        "decision": decision,
+        "comment": comment,
+    }
+    changes: dict[str, tuple[Any, Any]] = {f"items.{item.position}.approval": (None, recorded)}
+    if not approve:
+        _not_needed(item)
+        return ItemState.REJECTED, changes
+    if not _level_done(item, approval.level, approval.rule):
+        return ItemState.AWAITING_APPROVAL, changes
+    _not_needed(item)
+    following = item.catalog_item.approval_steps.filter(level__gt=approval.level).first()
+    if following is None:
+        return ItemState.IN_FULFILMENT, changes
+    _ask(item, item.request, following)
+    return ItemState.AWAITING_APPROVAL, changes
+
+
+def withdraw(item: RequestedItem) -> None:
+    """The item was cancelled: its pending approvals are no longer needed."""
+    _not_needed(item)
+
+
+def _level_done(item: RequestedItem, level: int, rule: str) -> bool:
+    if rule == ApprovalRule.ANY:
+        return True
+    pending = item.approvals.filter(level=level).exclude(state=ApprovalState.APPROVED)
+    return not pending.exists()
+
+
+def _not_needed(item: RequestedItem) -> None:
+    item.approvals.filter(state=ApprovalState.REQUESTED).update(state=ApprovalState.NOT_NEEDED)
+
+
+def _ask(item: RequestedItem, request: ServiceRequest, step: ApprovalStep) -> None:
+    approvers = approvers_for(step, request)
+    Approval.objects.bulk_create(
+        [
+            Approval(requested_item=item, level=step.level, rule=step.rule, approver=user)
+            for user in approvers
+        ]
+    )
+
+
+def approvers_for(step: ApprovalStep, request: ServiceRequest) -> list[User]:
+    """Who ``step`` asks about ``request``: never who ordered it or who it is for."""
+    excluded = {request.requested_by_id, request.requested_for_id}
+    candidates: list[User] = []
+    if step.approver_kind == ApproverKind.MANAGER:
+        manager = request.requested_for.manager
+        candidates = [manager] if manager is not None else []
+    elif step.approver_kind == ApproverKind.GROUP and step.group is not None:
+        candidates = list(step.group.members.all()) if step.group.is_active else []
+    elif step.approver_kind == ApproverKind.USER and step.user is not None:
+        candidates = [step.user]
+    chosen = [u for u in candidates if u.is_active and u.pk not in excluded]
+    if chosen:
+        return sorted(chosen, key=lambda user: user.pk)
+    owner = step.item.owner
+    if owner is not None and owner.is_active and owner.pk not in excluded:
+        return [owner]
+    raise ValidationError(
+        {"approval": f"No one but the requester could approve {step.item}: ask the service desk."}
+    )
