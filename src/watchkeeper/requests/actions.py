@@ -17,12 +17,18 @@ from watchkeeper.core.choices import Channel
 from watchkeeper.core.errors import require_permission
 from watchkeeper.core.history import record_change
 from watchkeeper.core.numbering import next_number
-from watchkeeper.core.records import lock_current
-from watchkeeper.requests import approvals
+from watchkeeper.core.records import lock_current, save_versioned
+from watchkeeper.requests import approvals, fulfilment
 from watchkeeper.requests.catalog import orderable_items
-from watchkeeper.requests.choices import ItemState, RequestState, VariableKind
+from watchkeeper.requests.choices import ItemState, RequestState, TaskState, VariableKind
 from watchkeeper.requests.lifecycle import request_state
-from watchkeeper.requests.models import Approval, CatalogItem, RequestedItem, ServiceRequest
+from watchkeeper.requests.models import (
+    Approval,
+    CatalogItem,
+    FulfilmentTask,
+    RequestedItem,
+    ServiceRequest,
+)
 from watchkeeper.requests.permissions import RequestPermission
 from watchkeeper.requests.variables import clean_answers
 
@@ -73,6 +79,8 @@ def order(
                     {f"items.{position}.{k}": v for k, v in problem.message_dict.items()}
                 ) from None
             item.save(update_fields=["state"])
+            if item.state == ItemState.IN_FULFILMENT:
+                fulfilment.begin(item, acting_user=acting_user, channel=channel)
             items.append(item)
         request.state = request_state(item.state for item in items)
         request.save(update_fields=["state"])
@@ -117,6 +125,7 @@ def cancel(
         open_items = list(current.items.filter(state__in=[s.value for s in _open_states()]))
         for item in open_items:
             approvals.withdraw(item)
+            fulfilment.cancel_tasks(item, acting_user=acting_user, channel=channel)
         changes = _close_items(open_items, ItemState.CANCELLED)
         _settle(current, changes, acting_user, channel, notes={"reason": (None, reason)})
     return current
@@ -143,6 +152,10 @@ def complete_item(
                 {"state": f"Item {position} is {item.get_state_display().lower()}, not in "
                  "fulfilment."}
             )  # fmt: skip
+        if fulfilment.has_plan(item):
+            raise ValidationError(
+                {"state": f"Item {position} is delivered by its tasks: complete those."}
+            )
         changes = _close_items([item], ItemState.COMPLETE)
         extra = {"notes": (None, notes)} if notes.strip() else {}
         _settle(current, changes, acting_user, channel, notes=extra)
@@ -173,8 +186,74 @@ def decide_approval(
             changes[f"items.{item.position}.state"] = (item.state, state)
             item.state = state
             item.save(update_fields=["state"])
+            fulfilment.begin(item, acting_user=acting_user, channel=channel)
         _settle(current, changes, acting_user, channel, notes={})
     return current
+
+
+def assign_task(
+    task: FulfilmentTask,
+    *,
+    acting_user: Any,
+    assignee: Any,
+    expected_version: int | None = None,
+    channel: str = Channel.WEB,
+) -> FulfilmentTask:
+    """Give the task to a member of its group (or anyone who fulfils, when it has none); it is
+    then in progress."""
+    require_permission(acting_user, RequestPermission.FULFIL)
+    with transaction.atomic():
+        current = lock_current(task, expected_version)
+        _require_open_task(current)
+        if not assignee.is_active or not assignee.has_perm(RequestPermission.FULFIL):
+            raise ValidationError({"assigned_to": f"{assignee.username} cannot fulfil tasks."})
+        if current.group is not None and not current.group.members.filter(pk=assignee.pk):
+            raise ValidationError(
+                {"assigned_to": f"{assignee.username} is not in {current.group}."}
+            )
+        changes = {
+            "assigned_to": (current.assigned_to, assignee),
+            "state": (current.state, TaskState.IN_PROGRESS),
+        }
+        current.assigned_to, current.state = assignee, TaskState.IN_PROGRESS
+        save_versioned(current, changes, action="updated", acting_user=acting_user, channel=channel)
+    return current
+
+
+def complete_task(
+    task: FulfilmentTask,
+    *,
+    acting_user: Any,
+    notes: str = "",
+    expected_version: int | None = None,
+    channel: str = Channel.WEB,
+) -> FulfilmentTask:
+    """The task is done; the next stage opens, or the item is complete with its last task."""
+    require_permission(acting_user, RequestPermission.FULFIL)
+    with transaction.atomic():
+        request = lock_current(task.requested_item.request, None)
+        current = lock_current(task, expected_version)
+        _require_open_task(current)
+        changes: dict[str, tuple[Any, Any]] = {"state": (current.state, TaskState.COMPLETE)}
+        current.state, current.closed_at = TaskState.COMPLETE, timezone.now()
+        changes["closed_at"] = (None, current.closed_at)
+        if notes.strip():
+            changes["notes"] = (None, notes)
+        current.version += 1
+        current.save(update_fields=["state", "closed_at", "version", "updated_at"])
+        record_change(
+            current, action="updated", actor=acting_user, channel=channel, changes=changes
+        )
+        item = current.requested_item
+        if fulfilment.advance(item, acting_user=acting_user, channel=channel):
+            item_changes = _close_items([item], ItemState.COMPLETE)
+            _settle(request, item_changes, acting_user, channel, notes={})
+    return current
+
+
+def _require_open_task(task: FulfilmentTask) -> None:
+    if task.state not in (TaskState.OPEN, TaskState.IN_PROGRESS):
+        raise ValidationError({"state": f"{task.number} is {task.get_state_display().lower()}."})
 
 
 def _open_states() -> tuple[ItemState, ...]:

@@ -10,6 +10,7 @@ from watchkeeper.requests.models import (
     CatalogCategory,
     CatalogItem,
     CatalogVariable,
+    FulfilmentStep,
 )
 
 
@@ -34,10 +35,16 @@ class ApprovalStepInline(admin.TabularInline):
     fields = ["level", "approver_kind", "group", "user", "rule"]
 
 
+class FulfilmentStepInline(admin.TabularInline):
+    model = FulfilmentStep
+    extra = 0
+    fields = ["stage", "title", "group", "instructions"]
+
+
 @admin.register(CatalogItem)
 class CatalogItemAdmin(admin.ModelAdmin):
     list_display = ["name", "category", "fulfilment_group", "cost", "is_active"]
     list_filter = ["category", "is_active"]
     search_fields = ["name", "summary"]
     filter_horizontal = ["audience_groups"]
-    inlines = [CatalogVariableInline, ApprovalStepInline]
+    inlines = [CatalogVariableInline, ApprovalStepInline, FulfilmentStepInline]

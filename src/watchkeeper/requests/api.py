@@ -19,6 +19,7 @@ from watchkeeper.core.markup import render_markdown
 from watchkeeper.incidents.api_schemas import ErrorOut
 from watchkeeper.requests.api_approvals import router as approvals_router
 from watchkeeper.requests.api_requests import router as requests_router
+from watchkeeper.requests.api_tasks import router as tasks_router
 from watchkeeper.requests.catalog import categories_for, orderable_items
 from watchkeeper.requests.models import CatalogCategory, CatalogItem
 from watchkeeper.requests.permissions import RequestPermission as P
@@ -27,6 +28,7 @@ from watchkeeper.requests.variables import clean_answers
 router = Router(tags=["catalog"])
 router.add_router("/", requests_router)
 router.add_router("/", approvals_router)
+router.add_router("/", tasks_router)
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 

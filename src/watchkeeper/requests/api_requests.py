@@ -68,6 +68,15 @@ class ItemApprovalOut(Schema):
     decided_at: dt.datetime | None
 
 
+class ItemTaskOut(Schema):
+    number: str
+    stage: int
+    title: str
+    group: str | None = Field(None, alias="group.name")
+    assigned_to: str | None = Field(None, alias="assigned_to.username")
+    state: str
+
+
 class RequestedItemOut(Schema):
     position: int
     item_id: int = Field(..., alias="catalog_item_id")
@@ -79,10 +88,15 @@ class RequestedItemOut(Schema):
     unit_cost: Decimal | None
     closed_at: dt.datetime | None
     approvals: list[ItemApprovalOut]
+    tasks: list[ItemTaskOut]
 
     @staticmethod
     def resolve_approvals(item: Any) -> list[Any]:
         return list(item.approvals.select_related("approver"))
+
+    @staticmethod
+    def resolve_tasks(item: Any) -> list[Any]:
+        return list(item.tasks.select_related("group", "assigned_to"))
 
 
 class RequestOut(Schema):

@@ -60,3 +60,13 @@ class ApprovalState(models.TextChoices):
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     NOT_NEEDED = "not_needed", "No longer needed"
+
+
+class TaskState(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETE = "complete", "Complete"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_TASK_STATES = (TaskState.OPEN, TaskState.IN_PROGRESS)

@@ -21,6 +21,7 @@ from watchkeeper.requests.choices import (
     ApproverKind,
     ItemState,
     RequestState,
+    TaskState,
     VariableKind,
 )
 from watchkeeper.requests.permissions import RequestPermission
@@ -185,6 +186,31 @@ class ApprovalStep(models.Model):
             raise ValidationError({"user": "Choose the person who approves."})
 
 
+class FulfilmentStep(models.Model):
+    """One task of an item's fulfilment plan. Steps of one stage are worked in parallel; the
+    next stage's start when all of the stage before are complete. The order's answers are
+    copied into each task."""
+
+    item = models.ForeignKey(CatalogItem, on_delete=models.CASCADE, related_name="fulfilment_steps")
+    stage = models.PositiveIntegerField(default=1)
+    title = models.CharField(max_length=200)
+    instructions = models.TextField(blank=True)
+    group = models.ForeignKey(
+        "accounts.SupportGroup",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who does it (default: the item's fulfilment group).",
+    )
+
+    class Meta:
+        ordering = ["stage", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.title}"
+
+
 class ServiceRequestQuerySet(models.QuerySet["ServiceRequest"]):
     def restrict(self, user: Any) -> ServiceRequestQuerySet:
         """The requests ``user`` may see: staff with ``requests.view_all`` see all; anyone else
@@ -286,3 +312,38 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.requested_item}: {self.approver} ({self.state})"
+
+
+class FulfilmentTask(ItsmRecord):
+    """A piece of work delivering a requested item (TASK), for a group."""
+
+    NUMBER_PREFIX = "TASK"
+
+    requested_item = models.ForeignKey(
+        RequestedItem, on_delete=models.CASCADE, related_name="tasks"
+    )
+    stage = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    instructions = models.TextField(blank=True)
+    answers = models.JSONField(default=dict, blank=True)
+    group = models.ForeignKey(
+        "accounts.SupportGroup",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="fulfilment_tasks",
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="fulfilment_tasks",
+    )
+    state = models.CharField(
+        max_length=12, choices=TaskState.choices, default=TaskState.OPEN, db_index=True
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_item", "stage", "id"]
