@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("watchkeeper.incidents.urls")),
     path("", include("watchkeeper.cmdb.urls")),
     path("", include("watchkeeper.events.urls")),
+    path("", include("watchkeeper.requests.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from watchkeeper.accounts.models import User
+from watchkeeper.requests import notifications
 from watchkeeper.requests.choices import ApprovalRule, ApprovalState, ApproverKind, ItemState
 from watchkeeper.requests.models import Approval, ApprovalStep, RequestedItem, ServiceRequest
 
@@ -84,13 +85,13 @@ def _not_needed(item: RequestedItem) -> None:
 
 
 def _ask(item: RequestedItem, request: ServiceRequest, step: ApprovalStep) -> None:
-    approvers = approvers_for(step, request)
-    Approval.objects.bulk_create(
-        [
-            Approval(requested_item=item, level=step.level, rule=step.rule, approver=user)
-            for user in approvers
-        ]
-    )
+    asked = [
+        Approval(requested_item=item, level=step.level, rule=step.rule, approver=user)
+        for user in approvers_for(step, request)
+    ]
+    for approval in asked:
+        approval.save()
+    notifications.approvals_requested(asked)
 
 
 def approvers_for(step: ApprovalStep, request: ServiceRequest) -> list[User]:
