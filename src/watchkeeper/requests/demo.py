@@ -6,8 +6,15 @@ from typing import Any
 
 from watchkeeper.accounts.choices import Role
 from watchkeeper.accounts.models import SupportGroup, User
+from watchkeeper.requests.choices import ApproverKind
 from watchkeeper.requests.choices import VariableKind as K
-from watchkeeper.requests.models import CatalogCategory, CatalogItem, CatalogVariable
+from watchkeeper.requests.models import (
+    ApprovalStep,
+    CatalogCategory,
+    CatalogItem,
+    CatalogVariable,
+    FulfilmentStep,
+)
 
 #: category, item, summary, fulfilment group, cost, audience roles, variables
 CATALOG: list[tuple[str, str, str, str, str | None, list[str], list[dict[str, Any]]]] = [
@@ -50,3 +57,13 @@ def load_catalog(groups: dict[str, SupportGroup], owner: User) -> None:
             variable = CatalogVariable(item=item, position=order, **values)
             variable.full_clean()
             variable.save()
+        if name == "Laptop":  # the manager approves; the servers team prepares, the desk hands over
+            ApprovalStep.objects.create(item=item, level=1, approver_kind=ApproverKind.MANAGER)
+            FulfilmentStep.objects.create(item=item, stage=1, title="Prepare the laptop")
+            FulfilmentStep.objects.create(
+                item=item, stage=2, title="Hand the laptop over", group=groups["Service Desk"]
+            )
+        if name == "Database read access":  # anyone of the database team decides
+            ApprovalStep.objects.create(
+                item=item, level=1, approver_kind=ApproverKind.GROUP, group=groups["Database"]
+            )

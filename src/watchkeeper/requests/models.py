@@ -246,6 +246,10 @@ class ServiceRequest(ItsmRecord):
     class Meta:
         ordering = ["-created_at"]
 
+    @property
+    def is_open(self) -> bool:
+        return self.state == RequestState.OPEN
+
 
 class RequestedItem(models.Model):
     """One line of a request: a catalog item, how many, the form's answers, its own state.

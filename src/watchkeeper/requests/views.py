@@ -45,7 +45,11 @@ class ApprovalLinkView(View):
             )  # fmt: skip
         except (ValidationError, PermissionDenied) as problem:
             return self._page(request, approval, error=message_of(problem), status=400)
-        messages.success(request, f"Thank you: your decision on {approval} is recorded.")
+        item = approval.requested_item
+        messages.success(
+            request, f"Thank you: your decision on {item.request.number} ({item.catalog_item}) "
+            "is recorded.",
+        )  # fmt: skip
         return redirect(request.path)
 
     def _page(
