@@ -59,7 +59,7 @@ def test_order_approve_from_the_e_mail_fulfil_and_see_it_complete(
 
     # when Rita orders a 15-inch laptop from the catalog
     log_in(page, "rita")
-    page.get_by_role("link", name="Request something").click()
+    page.get_by_role("link", name="Catalog", exact=True).click()
     page.get_by_role("link", name="Laptop").click()
     page.get_by_label("Screen size").select_option("15 inch")
     page.get_by_role("button", name="Order").click()

@@ -25,7 +25,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Home", "home"),
     NavItem("Report an incident", "incidents:report", "incidents.report"),
     NavItem("My tickets", "incidents:my_tickets", "incidents.report"),
-    NavItem("Request something", "requests:catalog", "requests.order"),
+    NavItem("Catalog", "requests:catalog", "requests.order"),
     NavItem("Workspace", "incidents:queue", "incidents.view_all"),
     NavItem("CMDB", "cmdb:list", "cmdb.view_cis"),
     NavItem("Alerts", "events:console", "events.view"),
