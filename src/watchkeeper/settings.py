@@ -168,6 +168,8 @@ HUEY = queue_settings(DATA_DIR)
 INCIDENT_AUTO_CLOSE_DAYS = env_int("INCIDENT_AUTO_CLOSE_DAYS", 7, minimum=1)
 ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 20, minimum=1)
 APPROVAL_LINK_DAYS = env_int("APPROVAL_LINK_DAYS", 14, minimum=1)  # requests/links.py
+APPROVAL_REMIND_HOURS = env_int("APPROVAL_REMIND_HOURS", 24, minimum=1)  # requests/reminders.py
+APPROVAL_ESCALATE_HOURS = env_int("APPROVAL_ESCALATE_HOURS", 72, minimum=1)
 EVENTS_MAX_CONCURRENT = env_int("EVENTS_MAX_CONCURRENT", 16, minimum=1)  # events/throttle.py
 EVENTS_RAW_DAYS = env_int("EVENTS_RAW_DAYS", 7, minimum=1)
 # events/spool.py: accepted events wait here for the processor; above this many, 429.

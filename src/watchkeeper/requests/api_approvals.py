@@ -1,23 +1,27 @@
-"""Approvals over the API: what waits for the caller's decision, and approving or rejecting."""
+"""Approvals over the API: what waits for the caller's decision (theirs, or as a delegate),
+approving or rejecting, and delegating one's approvals while away."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict
 
 from watchkeeper.core.api import ApiSchema, Pagination, caller, requires
 from watchkeeper.core.choices import Channel
 from watchkeeper.incidents.api_schemas import ErrorOut
-from watchkeeper.requests import actions
+from watchkeeper.incidents.api_support import user_named
+from watchkeeper.requests import actions, delegation
 from watchkeeper.requests.choices import ApprovalState
-from watchkeeper.requests.models import Approval
+from watchkeeper.requests.delegation import delegators_of
+from watchkeeper.requests.models import Approval, ApprovalDelegation
 from watchkeeper.requests.permissions import RequestPermission as P
 
 router = Router(tags=["requests"])
@@ -35,6 +39,7 @@ class ApprovalOut(Schema):
     level: int
     rule: str
     approver: str = Field(..., alias="approver.username")
+    decided_by: str | None = Field(None, alias="decided_by.username")
     state: str
     comment: str
     created_at: dt.datetime
@@ -52,18 +57,82 @@ class ApprovalFilters(Schema):
 
 
 def _mine(request: HttpRequest) -> QuerySet[Approval]:
+    """Asked of the caller, or of someone whose delegate they are today."""
     related = (
         "requested_item__request__requested_for", "requested_item__request__requested_by",
-        "requested_item__catalog_item", "approver",
+        "requested_item__catalog_item", "approver", "decided_by",
     )  # fmt: skip
-    return Approval.objects.filter(approver=caller(request)).select_related(*related)
+    user = caller(request)
+    approvers = [user.pk, *delegators_of(user)]
+    return Approval.objects.filter(approver_id__in=approvers).select_related(*related)
+
+
+class DelegationIn(ApiSchema):
+    model_config = ConfigDict(extra="forbid")
+
+    delegate: str = Field(..., min_length=1, max_length=150, description="A username")
+    starts_on: dt.date
+    ends_on: dt.date
+    reason: str = Field("", max_length=300)
+
+
+class DelegationOut(Schema):
+    id: int
+    user: str = Field(..., alias="user.username")
+    delegate: str = Field(..., alias="delegate.username")
+    starts_on: dt.date
+    ends_on: dt.date
+    reason: str
+
+
+@router.get(
+    "/approvals/delegations",
+    response=list[DelegationOut],
+    operation_id="list_my_delegations",
+)
+@requires(P.ORDER)
+def list_delegations(request: HttpRequest) -> QuerySet[ApprovalDelegation]:
+    """Delegations you gave and received that have not ended."""
+    user = caller(request)
+    rows = ApprovalDelegation.objects.filter(Q(user=user) | Q(delegate=user))
+    current = rows.filter(ends_on__gte=timezone.localdate())
+    return current.select_related("user", "delegate").order_by("starts_on", "pk")
+
+
+@router.post(
+    "/approvals/delegations",
+    response={201: DelegationOut, **ERRORS},
+    operation_id="delegate_approvals",
+    description="While you are away (from `starts_on` to `ends_on`, both included), "
+    "`delegate` may decide the approvals asked of you, and is e-mailed about new ones.",
+)
+@requires(P.ORDER)
+def create_delegation(request: HttpRequest, payload: DelegationIn) -> Status[ApprovalDelegation]:
+    made = delegation.delegate(
+        acting_user=caller(request), to=user_named(payload.delegate, "delegate"),
+        starts_on=payload.starts_on, ends_on=payload.ends_on, reason=payload.reason,
+    )  # fmt: skip
+    return Status(201, made)
+
+
+@router.delete(
+    "/approvals/delegations/{delegation_id}",
+    response={204: None, **ERRORS},
+    operation_id="withdraw_delegation",
+)
+@requires(P.ORDER)
+def delete_delegation(request: HttpRequest, delegation_id: int) -> Status[None]:
+    given = ApprovalDelegation.objects.filter(user=caller(request))
+    delegation.withdraw(get_object_or_404(given, pk=delegation_id), acting_user=caller(request))
+    return Status(204, None)
 
 
 @router.get("/approvals", response=list[ApprovalOut], operation_id="list_my_approvals")
 @requires(P.ORDER)
 @paginate(Pagination)
 def list_approvals(request: HttpRequest, filters: Query[ApprovalFilters]) -> QuerySet[Approval]:
-    """The approvals you were asked for (default: those waiting for you), oldest first."""
+    """The approvals you were asked for, or that you may decide as a delegate (default: those
+    waiting), oldest first."""
     rows = _mine(request)
     if filters.state is not None:
         rows = rows.filter(state=filters.state)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from watchkeeper.accounts.models import User
 from watchkeeper.requests import notifications
 from watchkeeper.requests.choices import ApprovalRule, ApprovalState, ApproverKind, ItemState
+from watchkeeper.requests.delegation import may_decide_for
 from watchkeeper.requests.models import Approval, ApprovalStep, RequestedItem, ServiceRequest
 
 
@@ -35,25 +36,31 @@ def start(item: RequestedItem, request: ServiceRequest) -> ItemState:
 def decide(
     approval: Approval, *, acting_user: Any, approve: bool, comment: str = ""
 ) -> tuple[ItemState, dict[str, tuple[Any, Any]]]:
-    """Record ``acting_user``'s decision (they must be the approver, and it must be pending);
-    the item's new state and what changed, for the request's history. The caller holds the
-    request's lock."""
-    if approval.approver_id != acting_user.pk:
-        raise PermissionDenied("Only the person asked can decide this approval.")
+    """Record ``acting_user``'s decision (the approver, or their delegate while they are away;
+    never someone the request is by or for; the approval must be pending); the item's new state
+    and what changed, for the request's history. The caller holds the request's lock."""
+    if not may_decide_for(acting_user, approval.approver_id):
+        raise PermissionDenied("Only the person asked, or their delegate, can decide this.")
     item = approval.requested_item
+    request = item.request
+    if acting_user.pk in (request.requested_by_id, request.requested_for_id):
+        raise PermissionDenied("Nobody approves their own request.")
     if approval.state != ApprovalState.REQUESTED or item.state != ItemState.AWAITING_APPROVAL:
         raise ValidationError({"state": "This approval is no longer waiting for a decision."})
     if not approve and not comment.strip():
         raise ValidationError({"comment": "Say why you reject it."})
     decision = ApprovalState.APPROVED if approve else ApprovalState.REJECTED
     approval.state, approval.comment, approval.decided_at = decision, comment, timezone.now()
-    approval.save(update_fields=["state", "comment", "decided_at"])
+    approval.decided_by = acting_user
+    approval.save(update_fields=["state", "comment", "decided_at", "decided_by"])
     recorded = {
         "level": approval.level,
-        "approver": acting_user.username,
+        "approver": approval.approver.username,
         "decision": decision,
         "comment": comment,
     }
+    if acting_user.pk != approval.approver_id:
+        recorded["decided_by"] = acting_user.username
     changes: dict[str, tuple[Any, Any]] = {f"items.{item.position}.approval": (None, recorded)}
     if not approve:
         _not_needed(item)

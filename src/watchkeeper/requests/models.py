@@ -303,8 +303,18 @@ class Approval(models.Model):
         db_index=True,
     )
     comment = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who decided: the approver, or their delegate.",
+    )
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["requested_item", "level", "id"]
@@ -351,3 +361,25 @@ class FulfilmentTask(ItsmRecord):
 
     class Meta:
         ordering = ["requested_item", "stage", "id"]
+
+
+class ApprovalDelegation(models.Model):
+    """While ``user`` is away (``starts_on`` to ``ends_on``, both included), ``delegate`` may
+    decide the approvals asked of them (``requests.delegation``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delegations_given"
+    )
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delegations_received"
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.delegate} ({self.starts_on} to {self.ends_on})"

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views import View
 
+from watchkeeper.accounts.models import User
 from watchkeeper.core.choices import Channel
 from watchkeeper.core.errors import message_of
 from watchkeeper.requests import actions
@@ -19,28 +20,28 @@ from watchkeeper.requests.models import Approval
 COMMENT_MAX = 5_000
 
 
-def _approval(token: str) -> Approval:
-    approval = approval_for(token)
-    if approval is None:
+def _approval(token: str) -> tuple[Approval, User]:
+    found = approval_for(token)
+    if found is None:
         raise Http404("This approval link is not valid, or it has expired.")
-    return approval
+    return found
 
 
 class ApprovalLinkView(View):
-    """No login: the signed link stands for the approver (``requests.links``)."""
+    """No login: the signed link stands for its recipient (``requests.links``)."""
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
-        return self._page(request, _approval(token))
+        return self._page(request, _approval(token)[0])
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
-        approval = _approval(token)
+        approval, decider = _approval(token)
         decision = request.POST.get("decision")
         comment = request.POST.get("comment", "")[:COMMENT_MAX]
         if decision not in {"approve", "reject"}:
             return self._page(request, approval, error="Choose Approve or Reject.", status=400)
         try:
             actions.decide_approval(
-                approval, acting_user=approval.approver, approve=decision == "approve",
+                approval, acting_user=decider, approve=decision == "approve",
                 comment=comment, channel=Channel.EMAIL,
             )  # fmt: skip
         except (ValidationError, PermissionDenied) as problem:

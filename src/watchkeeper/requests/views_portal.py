@@ -19,6 +19,7 @@ from watchkeeper.core.errors import message_of
 from watchkeeper.requests import actions
 from watchkeeper.requests.catalog import categories_for, orderable_items
 from watchkeeper.requests.choices import ApprovalState
+from watchkeeper.requests.delegation import delegators_of
 from watchkeeper.requests.forms import QUANTITY, REQUESTED_FOR, OrderForm
 from watchkeeper.requests.links import path_for
 from watchkeeper.requests.models import Approval, CatalogItem, ServiceRequest
@@ -154,11 +155,11 @@ class MyApprovalsView(PortalMixin, View):
     """The approvals waiting for me, each opening the same page as its e-mail's link."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        waiting = Approval.objects.filter(
-            approver_id=request.user.pk, state=ApprovalState.REQUESTED
-        )
+        approvers = [request.user.pk, *delegators_of(request.user)]
+        waiting = Approval.objects.filter(approver_id__in=approvers, state=ApprovalState.REQUESTED)
         rows = waiting.select_related(
             "requested_item__request__requested_for", "requested_item__catalog_item"
         ).order_by("created_at")
-        context = {"approvals": [(a, path_for(a)) for a in rows[:SHOWN]]}
+        rows = rows.select_related("approver")
+        context = {"approvals": [(a, path_for(a, request.user)) for a in rows[:SHOWN]]}
         return render(request, "requests/portal/approvals.html", context)
