@@ -38,7 +38,7 @@ class ApprovalStepInline(admin.TabularInline):
 class FulfilmentStepInline(admin.TabularInline):
     model = FulfilmentStep
     extra = 0
-    fields = ["stage", "title", "group", "instructions"]
+    fields = ["stage", "title", "group", "instructions", "webhook_url", "webhook_secret"]
 
 
 @admin.register(CatalogItem)

@@ -4,7 +4,8 @@ When an item enters fulfilment, ``begin`` opens the tasks of its first stage (ea
 order's answers copied in, for the group of the step or else the item's fulfilment group);
 ``advance`` opens the next stage once a stage's tasks are all complete, and says when the last
 one is: the item is then complete. An item whose catalog item has no plan is delivered by a
-fulfiler marking it complete (``actions.complete_item``).
+fulfiler marking it complete (``actions.complete_item``). A step with a webhook is done by a
+call (``requests.webhooks``): a standard request completes itself when the call succeeds.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Any
 
 from watchkeeper.core.choices import Channel
 from watchkeeper.core.history import record_change
+from watchkeeper.core.jobs import enqueue_on_commit
 from watchkeeper.core.numbering import next_number
 from watchkeeper.requests.choices import OPEN_TASK_STATES, TaskState
 from watchkeeper.requests.models import FulfilmentStep, FulfilmentTask, RequestedItem
+from watchkeeper.requests.tasks import call_fulfilment_webhook
 
 
 def has_plan(item: RequestedItem) -> bool:
@@ -63,6 +66,7 @@ def _open_stage(
             number=next_number(FulfilmentTask.NUMBER_PREFIX),
             requested_item=item,
             stage=stage,
+            step=step,
             title=step.title,
             instructions=step.instructions,
             answers=item.answers,
@@ -78,5 +82,7 @@ def _open_stage(
             task, action="created", actor=acting_user, channel=channel or Channel.SYSTEM,
             changes=created,
         )  # fmt: skip
+        if step.webhook_url:  # done by a call, once the task exists for good
+            enqueue_on_commit(call_fulfilment_webhook, task.pk)
         tasks.append(task)
     return tasks

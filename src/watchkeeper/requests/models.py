@@ -203,6 +203,15 @@ class FulfilmentStep(models.Model):
         related_name="+",
         help_text="Who does it (default: the item's fulfilment group).",
     )
+    webhook_url = models.URLField(
+        blank=True,
+        help_text="Done by a call: POSTed the order as JSON; a 2xx answer completes the task.",
+    )
+    webhook_secret = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Signs each call (HMAC-SHA256 of the body, in X-Watchkeeper-Signature).",
+    )
 
     class Meta:
         ordering = ["stage", "id"]
@@ -337,6 +346,9 @@ class FulfilmentTask(ItsmRecord):
         RequestedItem, on_delete=models.CASCADE, related_name="tasks"
     )
     stage = models.PositiveIntegerField()
+    step = models.ForeignKey(
+        FulfilmentStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
     title = models.CharField(max_length=200)
     instructions = models.TextField(blank=True)
     answers = models.JSONField(default=dict, blank=True)

@@ -1,11 +1,20 @@
-"""Request jobs: reminders and escalations of approvals that wait (``requests.reminders``)."""
+"""Request jobs: fulfilment webhooks (``requests.webhooks``), and reminders and escalations of
+approvals that wait (``requests.reminders``)."""
 
 from __future__ import annotations
 
-from watchkeeper.core.jobs import periodic
-from watchkeeper.requests.reminders import remind_and_escalate
+from watchkeeper.core.jobs import job, periodic
+
+
+@job
+def call_fulfilment_webhook(task_id: int) -> bool:
+    from watchkeeper.requests.webhooks import call  # imported by fulfilment: import when run
+
+    return call(task_id)
 
 
 @periodic("*/15 * * * *")
 def remind_waiting_approvals() -> tuple[int, int]:
+    from watchkeeper.requests.reminders import remind_and_escalate
+
     return remind_and_escalate()
