@@ -8,12 +8,7 @@ import json
 from django.test import Client
 
 from watchkeeper.accounts.choices import Role
-
-
-def client_for(user) -> Client:
-    browser = Client()
-    browser.force_login(user)
-    return browser
+from watchkeeper.requests.tests.helpers import client_for
 
 
 def test_each_user_sees_the_items_their_groups_may_order(make_item, make_user, make_group):

@@ -3,25 +3,12 @@ own request; a rejected item is never fulfilled."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from django.test import Client
 
 from watchkeeper.accounts.choices import Role
 from watchkeeper.core.history import history_of, verify_history
 from watchkeeper.requests.models import ApprovalStep, ServiceRequest
-
-
-def client_for(user) -> Client:
-    browser = Client()
-    browser.force_login(user)
-    return browser
-
-
-def post(user, path: str, body: object | None = None):
-    data = json.dumps(body or {})
-    return client_for(user).post(path, data, content_type="application/json")
+from watchkeeper.requests.tests.helpers import client_for, post
 
 
 def order(user, item, **extra):

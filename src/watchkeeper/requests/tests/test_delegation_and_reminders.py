@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 
 import pytest
@@ -17,18 +16,9 @@ from watchkeeper.requests import actions
 from watchkeeper.requests.links import path_for
 from watchkeeper.requests.models import Approval, ApprovalStep
 from watchkeeper.requests.reminders import remind_and_escalate
+from watchkeeper.requests.tests.helpers import client_for, post
 
 LINK = re.compile(r"https?://\S+(/approvals/[^/\s]+/)")
-
-
-def client_for(user) -> Client:
-    browser = Client()
-    browser.force_login(user)
-    return browser
-
-
-def post(user, path: str, body: object | None = None):
-    return client_for(user).post(path, json.dumps(body or {}), content_type="application/json")
 
 
 @pytest.fixture

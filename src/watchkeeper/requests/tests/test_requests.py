@@ -3,27 +3,15 @@ problem named, a request that closes with its items, cancelling, history."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from django.test import Client
 
 from watchkeeper.accounts.choices import Role
 from watchkeeper.core.history import history_of, verify_history
 from watchkeeper.requests.models import ServiceRequest
+from watchkeeper.requests.tests.helpers import client_for, post
 
 SIZE = {"name": "size", "label": "Size", "kind": "choice", "choices": ["13", "15"],
         "required": True}  # fmt: skip
-
-
-def client_for(user) -> Client:
-    browser = Client()
-    browser.force_login(user)
-    return browser
-
-
-def post(user, path: str, body: object):
-    return client_for(user).post(path, json.dumps(body), content_type="application/json")
 
 
 @pytest.fixture

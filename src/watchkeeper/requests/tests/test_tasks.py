@@ -3,27 +3,14 @@ group; the item completes with its last task; cancelling cancels the open tasks.
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from django.test import Client
 
 from watchkeeper.accounts.choices import Role
 from watchkeeper.core.history import history_of, verify_history
 from watchkeeper.requests.models import ApprovalStep, FulfilmentStep, FulfilmentTask
+from watchkeeper.requests.tests.helpers import client_for, post
 
 SIZE = {"name": "size", "label": "Size", "kind": "choice", "choices": ["13", "15"]}
-
-
-def client_for(user) -> Client:
-    browser = Client()
-    browser.force_login(user)
-    return browser
-
-
-def post(user, path: str, body: object | None = None):
-    data = json.dumps(body or {})
-    return client_for(user).post(path, data, content_type="application/json")
 
 
 @pytest.fixture

@@ -3,20 +3,13 @@ beside their fields, ordering for someone else, cancelling, the approvals inbox,
 
 from __future__ import annotations
 
-from django.test import Client
-
 from watchkeeper.accounts.choices import Role
 from watchkeeper.requests.models import ApprovalStep, FulfilmentStep, FulfilmentTask, ServiceRequest
+from watchkeeper.requests.tests.helpers import client_for
 
 SIZE = {"name": "size", "label": "Screen size", "kind": "choice", "choices": ["13", "15"],
         "required": True}  # fmt: skip
 SCREENS = {"name": "screens", "label": "Screens", "kind": "number", "maximum": 2}
-
-
-def client_for(user) -> Client:
-    browser = Client()
-    browser.force_login(user)
-    return browser
 
 
 def test_the_catalog_shows_what_one_may_order_and_the_form_names_each_problem(make_item, make_user):
