@@ -1,5 +1,6 @@
 """The assembled API: every app's router mounted on the one ``NinjaAPI`` (``core.api``)."""
 
+from watchkeeper.access.api import router as access_router
 from watchkeeper.accounts.api import router as accounts_router
 from watchkeeper.cmdb.api import router as cmdb_router
 from watchkeeper.core.api import api
@@ -15,5 +16,6 @@ api.add_router("/", incidents_router)
 api.add_router("/", sla_router)
 api.add_router("/", cmdb_router)
 api.add_router("/", requests_router)
+api.add_router("/", access_router)
 
 __all__ = ["api"]

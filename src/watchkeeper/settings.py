@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "watchkeeper.sla",
     "watchkeeper.events",
     "watchkeeper.requests",
+    "watchkeeper.access",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from watchkeeper.access.permissions import AccessPermission
 from watchkeeper.accounts.choices import STAFF_ROLES, Role
 from watchkeeper.accounts.models import User
 from watchkeeper.accounts.permissions import AccountsPermission
@@ -16,7 +17,7 @@ from watchkeeper.sla.permissions import SlaPermission
 
 EVERY_PERMISSION = [
     *CorePermission, *AccountsPermission, *CmdbPermission, *IncidentPermission, *SlaPermission,
-    *EventPermission, *RequestPermission,
+    *EventPermission, *RequestPermission, *AccessPermission,
 ]  # fmt: skip
 
 

@@ -1,0 +1,14 @@
+"""Access roles are declared in the admin for now (by administrators)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from watchkeeper.access.models import AccessRole
+
+
+@admin.register(AccessRole)
+class AccessRoleAdmin(admin.ModelAdmin):
+    list_display = ["name", "system", "owner", "max_days", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "system__name"]
