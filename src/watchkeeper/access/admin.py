@@ -9,6 +9,6 @@ from watchkeeper.access.models import AccessRole
 
 @admin.register(AccessRole)
 class AccessRoleAdmin(admin.ModelAdmin):
-    list_display = ["name", "system", "owner", "max_days", "is_active"]
+    list_display = ["name", "system", "owner", "max_days", "catalog_item", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "system__name"]

@@ -5,3 +5,12 @@ class AccessConfig(AppConfig):
     name = "watchkeeper.access"
     label = "access"
     verbose_name = "Access management"
+
+    def ready(self) -> None:
+        from watchkeeper.access.receivers import grant_delivered_access
+        from watchkeeper.requests.models import RequestedItem
+        from watchkeeper.requests.signals import item_delivered
+
+        item_delivered.connect(
+            grant_delivered_access, sender=RequestedItem, dispatch_uid="access-grant-delivered"
+        )

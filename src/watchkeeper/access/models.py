@@ -28,6 +28,14 @@ class AccessRole(models.Model):
     max_days = models.PositiveIntegerField(
         null=True, blank=True, help_text="The longest a grant may last (empty: no limit)."
     )
+    catalog_item = models.OneToOneField(
+        "requests.CatalogItem",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="access_role",
+        help_text="The catalog item that requests it: its delivery writes the grant.",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -30,6 +30,7 @@ from watchkeeper.requests.models import (
     ServiceRequest,
 )
 from watchkeeper.requests.permissions import RequestPermission
+from watchkeeper.requests.signals import item_delivered
 from watchkeeper.requests.variables import clean_answers
 
 MAX_LINES = 20
@@ -267,6 +268,10 @@ def _close_items(items: list[RequestedItem], state: ItemState) -> dict[str, tupl
         changes[f"items.{item.position}.state"] = (item.state, state)
         item.state, item.closed_at = state, now
         item.save(update_fields=["state", "closed_at"])
+        if state == ItemState.COMPLETE:
+            for _receiver, outcome in item_delivered.send(sender=RequestedItem, item=item):
+                if outcome:  # what a receiver did, e.g. the grant it wrote to the register
+                    changes[f"items.{item.position}.delivered"] = (None, outcome)
     return changes
 
 

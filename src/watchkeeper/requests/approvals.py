@@ -101,10 +101,17 @@ def _ask(item: RequestedItem, request: ServiceRequest, step: ApprovalStep) -> No
     notifications.approvals_requested(asked)
 
 
+def owner_of(item: Any) -> User:
+    """Who owns what ``item`` gives: the access role it grants (``access``), else the item."""
+    role = getattr(item, "access_role", None)  # the reverse of AccessRole.catalog_item
+    owner: User = role.owner if role is not None else item.owner
+    return owner
+
+
 def approvers_for(step: ApprovalStep, request: ServiceRequest) -> list[User]:
     """Who ``step`` asks about ``request``: never who ordered it or who it is for."""
     excluded = {request.requested_by_id, request.requested_for_id}
-    candidates: list[User] = []
+    candidates: list[Any] = []
     if step.approver_kind == ApproverKind.MANAGER:
         manager = request.requested_for.manager
         candidates = [manager] if manager is not None else []
@@ -112,6 +119,8 @@ def approvers_for(step: ApprovalStep, request: ServiceRequest) -> list[User]:
         candidates = list(step.group.members.all()) if step.group.is_active else []
     elif step.approver_kind == ApproverKind.USER and step.user is not None:
         candidates = [step.user]
+    elif step.approver_kind == ApproverKind.OWNER:
+        candidates = [owner_of(step.item)]
     chosen = [u for u in candidates if u.is_active and u.pk not in excluded]
     if chosen:
         return sorted(chosen, key=lambda user: user.pk)

@@ -48,6 +48,7 @@ class ApproverKind(models.TextChoices):
     MANAGER = "manager", "The manager of the person it is for"
     GROUP = "group", "The members of a group"
     USER = "user", "One person"
+    OWNER = "owner", "The owner (of the access role it grants, else of the catalog item)"
 
 
 class ApprovalRule(models.TextChoices):
