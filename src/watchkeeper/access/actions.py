@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from watchkeeper.access import sod
 from watchkeeper.access.choices import EntitlementState
 from watchkeeper.access.models import AccessRole, Entitlement
 from watchkeeper.access.permissions import AccessPermission
@@ -51,6 +52,8 @@ def grant(
     today = timezone.localdate()
     if expires_on is not None and expires_on < today:
         errors["expires_on"] = "The end date is in the past."
+    if not errors.get("holder") and (broken := sod.problem(holder, role)):
+        errors["role"] = broken
     if role.max_days is not None:
         longest = today + dt.timedelta(days=role.max_days)
         if expires_on is None or expires_on > longest:

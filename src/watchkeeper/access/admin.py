@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from watchkeeper.access.models import AccessRole
+from watchkeeper.access.models import AccessRole, SodRule
 
 
 @admin.register(AccessRole)
@@ -12,3 +12,9 @@ class AccessRoleAdmin(admin.ModelAdmin):
     list_display = ["name", "system", "owner", "max_days", "catalog_item", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "system__name"]
+
+
+@admin.register(SodRule)
+class SodRuleAdmin(admin.ModelAdmin):
+    list_display = ["first", "second", "description", "is_active"]
+    list_filter = ["is_active"]

@@ -15,7 +15,8 @@ from pydantic import ConfigDict
 
 from watchkeeper.access import actions
 from watchkeeper.access.choices import EntitlementState
-from watchkeeper.access.models import AccessRole, Entitlement
+from watchkeeper.access.models import AccessRole, Entitlement, SodRule
+from watchkeeper.access.permissions import AccessPermission
 from watchkeeper.access.queries import register_for
 from watchkeeper.core.api import ApiSchema, Pagination, caller, requires
 from watchkeeper.core.choices import Channel
@@ -84,6 +85,20 @@ class RegisterFilters(Schema):
 
 class Revoked(Schema):
     revoked: int
+
+
+class SodRuleOut(Schema):
+    id: int
+    first: int = Field(..., alias="first_id")
+    second: int = Field(..., alias="second_id")
+    description: str
+
+
+@router.get("/access/sod-rules", response=list[SodRuleOut], operation_id="list_sod_rules")
+@requires(AccessPermission.VIEW_REGISTER)
+def list_sod_rules(request: HttpRequest) -> QuerySet[SodRule]:
+    """The active separation-of-duties rules: pairs of roles nobody may hold together."""
+    return SodRule.objects.filter(is_active=True).order_by("pk")
 
 
 @router.get("/access/roles", response=list[RoleOut], operation_id="list_access_roles")

@@ -92,3 +92,27 @@ class Entitlement(ItsmRecord):
                 violation_error_message="This person already holds this role.",
             )
         ]
+
+
+class SodRule(models.Model):
+    """Separation of duties: two roles nobody may hold together (e.g. "creates suppliers" and
+    "approves payments"). A grant or an access request that would break it is refused."""
+
+    first = models.ForeignKey(AccessRole, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(AccessRole, on_delete=models.CASCADE, related_name="+")
+    description = models.CharField(max_length=300, help_text="Why they may not go together.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "separation-of-duties rule"
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="access_sod_unique"),
+            models.CheckConstraint(
+                condition=~Q(first=models.F("second")),
+                name="access_sod_two_roles",
+                violation_error_message="A rule needs two different roles.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first} / {self.second}"

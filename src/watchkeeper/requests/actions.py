@@ -18,7 +18,7 @@ from watchkeeper.core.errors import require_permission
 from watchkeeper.core.history import record_change
 from watchkeeper.core.numbering import next_number
 from watchkeeper.core.records import lock_current, save_versioned
-from watchkeeper.requests import approvals, fulfilment
+from watchkeeper.requests import approvals, checks, fulfilment
 from watchkeeper.requests.catalog import orderable_items
 from watchkeeper.requests.choices import ItemState, RequestState, TaskState, VariableKind
 from watchkeeper.requests.lifecycle import request_state
@@ -326,6 +326,8 @@ def _checked_lines(recipient: Any, lines: Sequence[Line]) -> list[dict[str, Any]
         prefix = f"items.{number}"
         if line.item.pk not in allowed:
             errors[f"{prefix}.item"] = f"{line.item} is not in {recipient.username}'s catalog."
+        elif refusals := checks.problems(recipient, line.item):
+            errors[f"{prefix}.item"] = " ".join(refusals)
         if not 1 <= line.quantity <= MAX_QUANTITY:
             errors[f"{prefix}.quantity"] = f"Between 1 and {MAX_QUANTITY}."
         variables = list(line.item.variables.all())
