@@ -4,6 +4,8 @@ problem named, a request that closes with its items, cancelling, history."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from watchkeeper.accounts.choices import Role
 from watchkeeper.core.history import history_of, verify_history
@@ -133,3 +135,18 @@ def test_only_fulfilers_complete_items_and_strangers_cannot_cancel(shop, make_us
     refused = post(auditor, f"/api/v1/requests/{number}/cancel", {"reason": "Because"})
     assert refused.status_code == 403
     assert ServiceRequest.objects.get(number=number).state == "open"
+
+
+def test_listing_requests_costs_the_same_queries_for_one_or_many(shop):
+    rita = shop["rita"]
+    browser = client_for(rita)
+    body = {"items": [{"item": shop["laptop"].pk, "answers": {"size": "13"}},
+                      {"item": shop["mouse"].pk}]}  # fmt: skip
+    post(rita, "/api/v1/requests", body)
+    with CaptureQueriesContext(connection) as one:
+        assert len(browser.get("/api/v1/requests").json()["items"]) == 1
+    for _ in range(5):
+        post(rita, "/api/v1/requests", body)
+    with CaptureQueriesContext(connection) as six:
+        assert len(browser.get("/api/v1/requests").json()["items"]) == 6
+    assert len(six.captured_queries) == len(one.captured_queries) <= 12
