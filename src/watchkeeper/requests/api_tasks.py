@@ -20,6 +20,7 @@ from watchkeeper.requests import actions
 from watchkeeper.requests.choices import OPEN_TASK_STATES, TaskState
 from watchkeeper.requests.models import FulfilmentTask
 from watchkeeper.requests.permissions import RequestPermission as P
+from watchkeeper.requests.queries import task_rows
 
 router = Router(tags=["requests"])
 ERRORS: dict[int, Any] = {
@@ -66,15 +67,8 @@ class CompleteTaskIn(ApiSchema):
     version: int | None = None
 
 
-def _tasks() -> QuerySet[FulfilmentTask]:
-    return FulfilmentTask.objects.select_related(
-        "requested_item__request__requested_for", "requested_item__catalog_item", "group",
-        "assigned_to",
-    )  # fmt: skip
-
-
 def _task(number: str) -> FulfilmentTask:
-    return get_object_or_404(_tasks(), number=number.upper())
+    return get_object_or_404(task_rows(), number=number.upper())
 
 
 @router.get("/tasks", response=list[TaskOut], operation_id="list_tasks")
@@ -82,7 +76,7 @@ def _task(number: str) -> FulfilmentTask:
 @paginate(Pagination)
 def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> QuerySet[FulfilmentTask]:
     """Fulfilment tasks, oldest first (a queue)."""
-    rows = _tasks()
+    rows = task_rows()
     if filters.state is not None:
         rows = rows.filter(state=filters.state)
     if filters.open is not None:

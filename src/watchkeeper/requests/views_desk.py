@@ -16,6 +16,7 @@ from watchkeeper.requests import actions
 from watchkeeper.requests.choices import OPEN_TASK_STATES
 from watchkeeper.requests.models import FulfilmentTask
 from watchkeeper.requests.permissions import RequestPermission
+from watchkeeper.requests.queries import task_rows
 
 SHOWN = 200
 
@@ -27,10 +28,7 @@ class DeskMixin(LoginRequiredMixin, PermissionRequiredMixin):
 class TaskQueueView(DeskMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         mine = request.GET.get("show") == "mine"
-        rows = FulfilmentTask.objects.filter(state__in=OPEN_TASK_STATES).select_related(
-            "requested_item__request__requested_for", "requested_item__catalog_item", "group",
-            "assigned_to",
-        )  # fmt: skip
+        rows = task_rows().filter(state__in=OPEN_TASK_STATES)
         if mine:
             groups = request.user.support_groups.all()  # type: ignore[union-attr]
             rows = rows.filter(group__in=groups)

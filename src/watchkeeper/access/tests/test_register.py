@@ -4,10 +4,8 @@ expire, a leaver loses everything, each reader sees their part, and every change
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from watchkeeper.access.actions import expire_due
@@ -15,16 +13,7 @@ from watchkeeper.access.models import AccessRole, Entitlement
 from watchkeeper.accounts.choices import Role
 from watchkeeper.cmdb.actions import create_ci
 from watchkeeper.core.history import history_of, verify_history
-
-
-def client_for(user) -> Client:
-    browser = Client()
-    browser.force_login(user)
-    return browser
-
-
-def post(user, path: str, body: object):
-    return client_for(user).post(path, json.dumps(body), content_type="application/json")
+from watchkeeper.requests.tests.helpers import client_for, post
 
 
 @pytest.fixture
