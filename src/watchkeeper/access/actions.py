@@ -19,7 +19,7 @@ from watchkeeper.core.choices import Channel
 from watchkeeper.core.errors import require_permission
 from watchkeeper.core.history import record_change
 from watchkeeper.core.numbering import next_number
-from watchkeeper.core.records import lock_current
+from watchkeeper.core.records import lock_current, save_versioned
 
 
 def may_work(user: Any, role: AccessRole) -> bool:
@@ -139,10 +139,7 @@ def _end(entitlement: Entitlement, state: str, acting_user: Any, reason: str, ch
     }
     entitlement.state, entitlement.ended_at, entitlement.end_reason = state, now, reason
     entitlement.ended_by = acting_user
-    entitlement.version += 1
-    entitlement.save(
-        update_fields=["state", "ended_at", "end_reason", "ended_by", "version", "updated_at"]
-    )
-    record_change(
-        entitlement, action="updated", actor=acting_user, channel=channel, changes=changes
-    )
+    save_versioned(
+        entitlement, changes, action="updated", acting_user=acting_user, channel=channel,
+        extra_fields=["ended_by"],
+    )  # fmt: skip

@@ -74,12 +74,15 @@ def save_versioned(
     acting_user: Any,
     channel: str,
     extra_fields: Collection[str] = (),
+    notes: Mapping[str, tuple[Any, Any]] | None = None,
 ) -> None:
-    """Save ``changes`` (already set on ``obj``) with a new version and their history entry.
+    """Save ``changes`` (already set on ``obj``) with a new version and their history entry;
+    ``notes`` go into the same entry without being fields (a reason, a related row's change).
 
     Must run inside the transaction that locked ``obj`` with ``lock_current``.
     """
     obj.version += 1
     fields = {*changes, *extra_fields, "version", "updated_at"}
     obj.save(update_fields=sorted(fields))
-    record_change(obj, action=action, actor=acting_user, channel=channel, changes=changes)
+    recorded = {**changes, **(notes or {})}
+    record_change(obj, action=action, actor=acting_user, channel=channel, changes=recorded)

@@ -238,13 +238,11 @@ def complete_task(
         changes: dict[str, tuple[Any, Any]] = {"state": (current.state, TaskState.COMPLETE)}
         current.state, current.closed_at = TaskState.COMPLETE, timezone.now()
         changes["closed_at"] = (None, current.closed_at)
-        if notes.strip():
-            changes["notes"] = (None, notes)
-        current.version += 1
-        current.save(update_fields=["state", "closed_at", "version", "updated_at"])
-        record_change(
-            current, action="updated", actor=acting_user, channel=channel, changes=changes
-        )
+        said = {"notes": (None, notes)} if notes.strip() else {}
+        save_versioned(
+            current, changes, action="updated", acting_user=acting_user, channel=channel,
+            notes=said,
+        )  # fmt: skip
         item = current.requested_item
         if fulfilment.advance(item, acting_user=acting_user, channel=channel):
             item_changes = _close_items([item], ItemState.COMPLETE)
@@ -284,18 +282,18 @@ def _settle(
     notes: Mapping[str, tuple[Any, Any]],
 ) -> None:
     """The request's own state from its items', saved with the items' changes in one entry."""
+    own: dict[str, tuple[Any, Any]] = {}
     state = request_state(request.items.values_list("state", flat=True))
     if state != request.state:
-        changes["state"] = (request.state, state)
+        own["state"] = (request.state, state)
         request.state = state
         if state != RequestState.OPEN:
-            changes["closed_at"] = (request.closed_at, timezone.now())
-            request.closed_at = changes["closed_at"][1]
-    request.version += 1
-    own = [name for name in ("state", "closed_at") if name in changes]
-    request.save(update_fields=[*own, "version", "updated_at"])
-    recorded = {**changes, **notes}
-    record_change(request, action="updated", actor=acting_user, channel=channel, changes=recorded)
+            own["closed_at"] = (request.closed_at, timezone.now())
+            request.closed_at = own["closed_at"][1]
+    save_versioned(
+        request, own, action="updated", acting_user=acting_user, channel=channel,
+        notes={**changes, **notes},
+    )  # fmt: skip
 
 
 def _require_may_order_for(acting_user: Any, recipient: Any) -> None:

@@ -16,6 +16,7 @@ from watchkeeper.core.choices import Channel
 from watchkeeper.core.history import record_change
 from watchkeeper.core.jobs import enqueue_on_commit
 from watchkeeper.core.numbering import next_number
+from watchkeeper.core.records import save_versioned
 from watchkeeper.requests.choices import OPEN_TASK_STATES, TaskState
 from watchkeeper.requests.models import FulfilmentStep, FulfilmentTask, RequestedItem
 from watchkeeper.requests.tasks import call_fulfilment_webhook
@@ -51,9 +52,7 @@ def cancel_tasks(item: RequestedItem, *, acting_user: Any, channel: str) -> None
     for task in item.tasks.filter(state__in=OPEN_TASK_STATES):
         changes = {"state": (task.state, TaskState.CANCELLED)}
         task.state = TaskState.CANCELLED
-        task.version += 1
-        task.save(update_fields=["state", "version", "updated_at"])
-        record_change(task, action="updated", actor=acting_user, channel=channel, changes=changes)
+        save_versioned(task, changes, action="updated", acting_user=acting_user, channel=channel)
 
 
 def _open_stage(
