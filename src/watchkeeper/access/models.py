@@ -4,10 +4,17 @@ register: who holds which role, granted by whom, when, why and until when — an
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from watchkeeper.access.choices import EntitlementState
+from watchkeeper.access.choices import (
+    EntitlementState,
+    LifecycleKind,
+    ReviewDecision,
+    ReviewState,
+    SodMode,
+)
 from watchkeeper.core.models import ItsmRecord
 
 
@@ -81,6 +88,19 @@ class Entitlement(ItsmRecord):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     end_reason = models.TextField(blank=True)
+    profile = models.ForeignKey(
+        "access.AccessProfile",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="entitlements",
+        help_text="Granted as part of this profile (a joiner or mover request).",
+    )
+    sod_exception = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="A separation-of-duties rule it breaks, and who allowed it.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -101,6 +121,15 @@ class SodRule(models.Model):
     first = models.ForeignKey(AccessRole, on_delete=models.CASCADE, related_name="+")
     second = models.ForeignKey(AccessRole, on_delete=models.CASCADE, related_name="+")
     description = models.CharField(max_length=300, help_text="Why they may not go together.")
+    mode = models.CharField(max_length=10, choices=SodMode.choices, default=SodMode.BLOCK)
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who may allow an exception (mode: approval), e.g. the risk officer.",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -116,3 +145,119 @@ class SodRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first} / {self.second}"
+
+    def clean(self) -> None:
+        if self.mode == SodMode.APPROVAL and self.approver_id is None:
+            raise ValidationError({"approver": "An exception needs someone who may allow it."})
+
+
+class AccessProfile(models.Model):
+    """The roles a kind of job starts with (e.g. "Accounts payable clerk"): what a joiner
+    request grants and what a mover request moves someone from and to."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    roles = models.ManyToManyField(AccessRole, related_name="profiles")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LifecycleItem(models.Model):
+    """Makes a catalog item a joiner, mover or leaver request: its delivery changes the
+    register of the person it is for (answers ``profile`` and ``last_day``)."""
+
+    catalog_item = models.OneToOneField(
+        "requests.CatalogItem", on_delete=models.CASCADE, related_name="lifecycle"
+    )
+    kind = models.CharField(max_length=10, choices=LifecycleKind.choices)
+
+    def __str__(self) -> str:
+        return f"{self.catalog_item} ({self.kind})"
+
+
+class ReviewSchedule(models.Model):
+    """Starts a review campaign every so many months (e.g. quarterly) for some systems."""
+
+    name = models.CharField(max_length=200, unique=True)
+    systems = models.ManyToManyField(
+        "cmdb.ConfigurationItem", blank=True, related_name="+", help_text="Empty: every system."
+    )
+    every_months = models.PositiveIntegerField(default=3)
+    days_to_complete = models.PositiveIntegerField(default=14)
+    next_on = models.DateField(help_text="The day the next campaign starts.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccessReview(ItsmRecord):
+    """A review campaign (REV): each role owner confirms or revokes every active grant of
+    their roles on the systems in scope, by the due date."""
+
+    NUMBER_PREFIX = "REV"
+
+    name = models.CharField(max_length=200)
+    systems = models.ManyToManyField(
+        "cmdb.ConfigurationItem", blank=True, related_name="+", help_text="Empty: every system."
+    )
+    state = models.CharField(
+        max_length=10, choices=ReviewState.choices, default=ReviewState.OPEN, db_index=True
+    )
+    due_on = models.DateField()
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    schedule = models.ForeignKey(
+        ReviewSchedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="reviews"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class ReviewItem(models.Model):
+    """One grant in a campaign and its reviewer's decision; revoking ends the grant."""
+
+    review = models.ForeignKey(AccessReview, on_delete=models.CASCADE, related_name="items")
+    entitlement = models.ForeignKey(
+        Entitlement, on_delete=models.PROTECT, related_name="review_items"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_review_items"
+    )
+    decision = models.CharField(
+        max_length=10,
+        choices=ReviewDecision.choices,
+        default=ReviewDecision.PENDING,
+        db_index=True,
+    )
+    comment = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["review", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "entitlement"], name="access_review_item_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review.number}: {self.entitlement.number} ({self.decision})"

@@ -82,6 +82,19 @@ class CatalogItem(models.Model):
         on_delete=models.SET_NULL,
         related_name="catalog_items",
     )
+    delivery_hours = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="The SLA: delivered within this many working hours of approval (empty: none).",
+    )
+    delivery_calendar = models.ForeignKey(
+        "sla.Calendar",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The hours the delivery clock runs in (empty: around the clock).",
+    )
 
     class Meta:
         ordering = ["position", "name"]
@@ -281,6 +294,10 @@ class RequestedItem(models.Model):
     )
     unit_cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="When the catalog item's SLA says."
+    )
+    breach_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["request", "position"]
@@ -324,6 +341,11 @@ class Approval(models.Model):
     )
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why this approval is asked beyond the item's policy (a broken rule).",
+    )
 
     class Meta:
         ordering = ["requested_item", "level", "id"]
@@ -395,3 +417,33 @@ class ApprovalDelegation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.delegate} ({self.starts_on} to {self.ends_on})"
+
+
+class RequestAttachment(models.Model):
+    """A file answering an attachment question of an order form, stored under the data
+    directory and served only to those who may see the request."""
+
+    requested_item = models.ForeignKey(
+        RequestedItem, on_delete=models.CASCADE, related_name="attachments"
+    )
+    variable = models.CharField(max_length=50, help_text="The question it answers.")
+    file = models.FileField(upload_to="requests/%Y/%m/")
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["requested_item", "variable", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requested_item", "variable"], name="requests_attachment_per_question"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
