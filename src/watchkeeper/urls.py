@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("watchkeeper.cmdb.urls")),
     path("", include("watchkeeper.events.urls")),
     path("", include("watchkeeper.requests.urls")),
+    path("", include("watchkeeper.access.urls")),
     path("admin/", admin.site.urls),
 ]
 
