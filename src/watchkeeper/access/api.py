@@ -92,13 +92,15 @@ class SodRuleOut(Schema):
     first: int = Field(..., alias="first_id")
     second: int = Field(..., alias="second_id")
     description: str
+    mode: str = Field(..., description="block: refused; approval: an exception may be asked")
+    approver: str | None = Field(None, alias="approver.username")
 
 
 @router.get("/access/sod-rules", response=list[SodRuleOut], operation_id="list_sod_rules")
 @requires(AccessPermission.VIEW_REGISTER)
 def list_sod_rules(request: HttpRequest) -> QuerySet[SodRule]:
     """The active separation-of-duties rules: pairs of roles nobody may hold together."""
-    return SodRule.objects.filter(is_active=True).order_by("pk")
+    return SodRule.objects.filter(is_active=True).select_related("approver").order_by("pk")
 
 
 @router.get("/access/roles", response=list[RoleOut], operation_id="list_access_roles")

@@ -15,10 +15,10 @@ from watchkeeper.access.choices import (
     ReviewState,
     SodMode,
 )
-from watchkeeper.core.models import ItsmRecord
+from watchkeeper.core.models import Historied, ItsmRecord
 
 
-class AccessRole(models.Model):
+class AccessRole(Historied):
     """An entitlement a system offers, e.g. "ERP: accounts payable clerk"."""
 
     system = models.ForeignKey(
@@ -114,7 +114,7 @@ class Entitlement(ItsmRecord):
         ]
 
 
-class SodRule(models.Model):
+class SodRule(Historied):
     """Separation of duties: two roles nobody may hold together (e.g. "creates suppliers" and
     "approves payments"). A grant or an access request that would break it is refused."""
 
@@ -151,7 +151,7 @@ class SodRule(models.Model):
             raise ValidationError({"approver": "An exception needs someone who may allow it."})
 
 
-class AccessProfile(models.Model):
+class AccessProfile(Historied):
     """The roles a kind of job starts with (e.g. "Accounts payable clerk"): what a joiner
     request grants and what a mover request moves someone from and to."""
 
@@ -180,7 +180,7 @@ class LifecycleItem(models.Model):
         return f"{self.catalog_item} ({self.kind})"
 
 
-class ReviewSchedule(models.Model):
+class ReviewSchedule(Historied):
     """Starts a review campaign every so many months (e.g. quarterly) for some systems."""
 
     name = models.CharField(max_length=200, unique=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from watchkeeper.access.demo import load_access
 from watchkeeper.accounts import actions as accounts
 from watchkeeper.accounts.choices import Role
 from watchkeeper.accounts.management.commands.createadmin import create_admin
@@ -107,6 +108,7 @@ def load_demo(password: str | None = None) -> tuple[User, str]:
     _load_incidents(groups, people)
     load_cmdb(admin, groups, people)
     load_catalog(groups, people["oscar"])
+    load_access(admin, people)
     return admin, password
 
 

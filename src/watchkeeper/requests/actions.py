@@ -18,14 +18,15 @@ from watchkeeper.core.errors import require_permission
 from watchkeeper.core.history import record_change
 from watchkeeper.core.numbering import next_number
 from watchkeeper.core.records import lock_current, save_versioned
-from watchkeeper.requests import approvals, checks, fulfilment
+from watchkeeper.requests import approvals, attachments, checks, delivery, fulfilment
 from watchkeeper.requests.catalog import orderable_items
-from watchkeeper.requests.choices import ItemState, RequestState, TaskState, VariableKind
+from watchkeeper.requests.choices import ItemState, RequestState, TaskState
 from watchkeeper.requests.lifecycle import request_state
 from watchkeeper.requests.models import (
     Approval,
     CatalogItem,
     FulfilmentTask,
+    RequestAttachment,
     RequestedItem,
     ServiceRequest,
 )
@@ -55,46 +56,63 @@ def order(
 ) -> ServiceRequest:
     """A new request of ``lines`` for ``requested_for`` (default: the one ordering). Ordering for
     someone else takes ``requests.order_for_others`` or being their manager; each item must be
-    one that person may order. Every problem is named at once (``items.<n>.…``)."""
+    one that person may order. Every problem is named at once (``items.<n>.…``). Files answering
+    attachment questions are stored with it, and removed again if the order fails."""
     require_permission(acting_user, RequestPermission.ORDER)
     recipient = requested_for or acting_user
     _require_may_order_for(acting_user, recipient)
     cleaned = _checked_lines(recipient, lines)
-    with transaction.atomic():
-        request = ServiceRequest(
-            number=next_number(ServiceRequest.NUMBER_PREFIX),
-            requested_by=acting_user,
-            requested_for=recipient,
-            short_description=_summary(lines),
-            channel=channel,
-        )
-        request.save()
-        items = []
-        for position, (line, answers) in enumerate(zip(lines, cleaned, strict=True), 1):
-            item = _requested(request, position, line, answers)
-            item.save()
-            try:
-                item.state = approvals.start(item, request)
-            except ValidationError as problem:
-                raise ValidationError(
-                    {f"items.{position}.{k}": v for k, v in problem.message_dict.items()}
-                ) from None
-            item.save(update_fields=["state"])
-            if item.state == ItemState.IN_FULFILMENT:
-                fulfilment.begin(item, acting_user=acting_user, channel=channel)
-            items.append(item)
-        request.state = request_state(item.state for item in items)
-        request.save(update_fields=["state"])
-        created = {
-            "requested_for": (None, recipient),
-            "state": (None, request.state),
-            "items": (None, [_described(item) for item in items]),
-        }
-        record_change(
-            request, action="created", actor=acting_user, channel=channel, changes=created
-        )
-        search.index(request, f"{request.number} {request.short_description}")
+    written: list[RequestAttachment] = []
+    try:
+        with transaction.atomic():
+            request = ServiceRequest(
+                number=next_number(ServiceRequest.NUMBER_PREFIX),
+                requested_by=acting_user,
+                requested_for=recipient,
+                short_description=_summary(lines),
+                channel=channel,
+            )
+            request.save()
+            items = [
+                _add_item(request, position, line, answers, acting_user, channel, written)
+                for position, (line, answers) in enumerate(zip(lines, cleaned, strict=True), 1)
+            ]
+            request.state = request_state(item.state for item in items)
+            request.save(update_fields=["state"])
+            _record_order(request, items, acting_user, channel)
+    except BaseException:
+        attachments.discard(written)  # nothing half-saved: no file without its order
+        raise
     return request
+
+
+def _add_item(
+    request: ServiceRequest,
+    position: int,
+    line: Line,
+    answers: dict[str, Any],
+    acting_user: Any,
+    channel: str,
+    written: list[RequestAttachment],
+) -> RequestedItem:
+    """One line saved with its files; asked for approval, or at once in fulfilment (its
+    delivery clock started, its first tasks open)."""
+    item = _requested(request, position, line, answers)
+    item.save()
+    item.answers = attachments.store(
+        item, line.answers, answers, acting_user=acting_user, written=written
+    )
+    try:
+        item.state = approvals.start(item, request)
+    except ValidationError as problem:
+        raise ValidationError(
+            {f"items.{position}.{k}": v for k, v in problem.message_dict.items()}
+        ) from None
+    item.save(update_fields=["answers", "state"])
+    if item.state == ItemState.IN_FULFILMENT:
+        delivery.start_clock(item)
+        fulfilment.begin(item, acting_user=acting_user, channel=channel)
+    return item
 
 
 def _requested(
@@ -105,6 +123,21 @@ def _requested(
         answers=answers, state=ItemState.IN_FULFILMENT,
         fulfilment_group=line.item.fulfilment_group, unit_cost=line.item.cost,
     )  # fmt: skip
+
+
+def _record_order(
+    request: ServiceRequest, items: list[RequestedItem], acting_user: Any, channel: str
+) -> None:
+    created: dict[str, tuple[Any, Any]] = {
+        "requested_for": (None, request.requested_for),
+        "state": (None, request.state),
+        "items": (None, [_described(item) for item in items]),
+    }
+    for item in items:
+        if item.due_at is not None:
+            created[f"items.{item.position}.due_at"] = (None, item.due_at)
+    record_change(request, action="created", actor=acting_user, channel=channel, changes=created)
+    search.index(request, f"{request.number} {request.short_description}")
 
 
 def cancel(
@@ -187,7 +220,9 @@ def decide_approval(
             changes[f"items.{item.position}.state"] = (item.state, state)
             item.state = state
             item.save(update_fields=["state"])
-            fulfilment.begin(item, acting_user=acting_user, channel=channel)
+            if state == ItemState.IN_FULFILMENT:  # approved: the delivery clock starts now
+                changes.update(delivery.start_clock(item))
+                fulfilment.begin(item, acting_user=acting_user, channel=channel)
         _settle(current, changes, acting_user, channel, notes={})
     return current
 
@@ -328,14 +363,15 @@ def _checked_lines(recipient: Any, lines: Sequence[Line]) -> list[dict[str, Any]
             errors[f"{prefix}.item"] = " ".join(refusals)
         if not 1 <= line.quantity <= MAX_QUANTITY:
             errors[f"{prefix}.quantity"] = f"Between 1 and {MAX_QUANTITY}."
-        variables = list(line.item.variables.all())
-        if any(v.kind == VariableKind.ATTACHMENT and v.name in line.answers for v in variables):
-            errors[f"{prefix}.answers"] = "Files are not taken with orders yet."
         try:
-            cleaned.append(clean_answers(variables, line.answers))
+            answers = clean_answers(line.item.variables.all(), line.answers)
         except ValidationError as problem:
             errors.update({f"{prefix}.{k}": v for k, v in problem.message_dict.items()})
-            cleaned.append({})
+            answers = {}
+        else:
+            found = checks.answer_problems(recipient, line.item, answers)
+            errors.update({f"{prefix}.{k}": v for k, v in found.items()})
+        cleaned.append(answers)
     if errors:
         raise ValidationError(errors)
     return cleaned

@@ -38,6 +38,7 @@ class ApprovalOut(Schema):
     answers: dict[str, Any] = Field(..., alias="requested_item.answers")
     level: int
     rule: str
+    note: str = Field(..., description="Why it is asked beyond the item's policy, if it is")
     approver: str = Field(..., alias="approver.username")
     decided_by: str | None = Field(None, alias="decided_by.username")
     state: str

@@ -1,9 +1,10 @@
-"""Fulfilment tasks over the API: the queue (staff), assigning, completing (fulfilers)."""
+"""Fulfilment tasks over the API: the queue (staff; by age or by when due, the overdue ones),
+assigning, completing (fulfilers)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -20,7 +21,7 @@ from watchkeeper.requests import actions
 from watchkeeper.requests.choices import OPEN_TASK_STATES, TaskState
 from watchkeeper.requests.models import FulfilmentTask
 from watchkeeper.requests.permissions import RequestPermission as P
-from watchkeeper.requests.queries import task_rows
+from watchkeeper.requests.queries import TASK_SORTS, overdue_tasks, task_rows
 
 router = Router(tags=["requests"])
 ERRORS: dict[int, Any] = {
@@ -41,6 +42,9 @@ class TaskOut(Schema):
     group: str | None = Field(None, alias="group.name")
     assigned_to: str | None = Field(None, alias="assigned_to.username")
     state: str
+    due_at: dt.datetime | None = Field(
+        None, alias="requested_item.due_at", description="When the item's delivery is due"
+    )
     created_at: dt.datetime
     closed_at: dt.datetime | None
     version: int
@@ -49,8 +53,14 @@ class TaskOut(Schema):
 class TaskFilters(Schema):
     state: TaskState | None = None
     open: bool | None = Field(None, description="true: open or in progress")
+    overdue: bool | None = Field(
+        None, description="true: open tasks of items past their delivery time; false: the rest"
+    )
     group: int | None = Field(None, description="A group's id")
     assigned_to: str = Field("", max_length=150, description="A username")
+    sort: Literal["created", "due"] = Field(
+        "created", description="created: oldest first; due: soonest due first (none last)"
+    )
 
 
 class AssignIn(ApiSchema):
@@ -75,18 +85,21 @@ def _task(number: str) -> FulfilmentTask:
 @requires(P.VIEW_ALL)
 @paginate(Pagination)
 def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> QuerySet[FulfilmentTask]:
-    """Fulfilment tasks, oldest first (a queue)."""
+    """Fulfilment tasks, oldest first (a queue), or the soonest due first."""
     rows = task_rows()
     if filters.state is not None:
         rows = rows.filter(state=filters.state)
     if filters.open is not None:
         opened = rows.filter(state__in=OPEN_TASK_STATES)
         rows = opened if filters.open else rows.exclude(state__in=OPEN_TASK_STATES)
+    if filters.overdue is not None:
+        late = overdue_tasks()
+        rows = rows.filter(pk__in=late) if filters.overdue else rows.exclude(pk__in=late)
     if filters.group is not None:
         rows = rows.filter(group_id=filters.group)
     if filters.assigned_to:
         rows = rows.filter(assigned_to__username=filters.assigned_to)
-    return rows.order_by("created_at", "pk")
+    return rows.order_by(*TASK_SORTS[filters.sort])
 
 
 @router.get("/tasks/{number}", response={200: TaskOut, **ERRORS}, operation_id="get_task")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 
 from watchkeeper.requests.actions import MAX_QUANTITY
 from watchkeeper.requests.choices import VariableKind as K
@@ -37,6 +38,8 @@ def _field(variable: CatalogVariable) -> forms.Field:
     if variable.kind == K.CHECKBOX:
         return forms.BooleanField(**common)
     if variable.kind == K.ATTACHMENT:
+        limit = f"At most {settings.ATTACHMENT_MAX_MB} MB."
+        common["help_text"] = f"{variable.help_text} {limit}".strip()
         return forms.FileField(**common)
     hints: dict[str, str] = {
         K.USER: "A username", K.GROUP: "A group's name", K.CONFIGURATION_ITEM: "CI number",

@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from watchkeeper.accounts.choices import Role
 from watchkeeper.core.choices import Channel
-from watchkeeper.core.models import ItsmRecord
+from watchkeeper.core.models import Historied, ItsmRecord
 from watchkeeper.requests.choices import (
     CHOICE_KINDS,
     ApprovalRule,
@@ -27,9 +27,11 @@ from watchkeeper.requests.choices import (
 from watchkeeper.requests.permissions import RequestPermission
 
 VARIABLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
+#: Approval levels at and above it are asked beyond the item's policy (``requests.approvals``).
+MAX_POLICY_LEVEL = 1000
 
 
-class CatalogCategory(models.Model):
+class CatalogCategory(Historied):
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0, help_text="Lower comes first.")
@@ -43,7 +45,7 @@ class CatalogCategory(models.Model):
         return self.name
 
 
-class CatalogItem(models.Model):
+class CatalogItem(Historied):
     """Something users can order: a laptop, a mailbox, a new starter's accounts."""
 
     category = models.ForeignKey(CatalogCategory, on_delete=models.PROTECT, related_name="items")
@@ -193,6 +195,11 @@ class ApprovalStep(models.Model):
         return f"{self.item}: level {self.level}"
 
     def clean(self) -> None:
+        if self.level >= MAX_POLICY_LEVEL:
+            raise ValidationError(
+                {"level": f"Levels of a policy stay below {MAX_POLICY_LEVEL} (the levels above "
+                 "are exceptions asked beyond it)."}
+            )  # fmt: skip
         if self.approver_kind == ApproverKind.GROUP and self.group_id is None:
             raise ValidationError({"group": "Choose the group whose members approve."})
         if self.approver_kind == ApproverKind.USER and self.user_id is None:

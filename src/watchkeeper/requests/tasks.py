@@ -1,5 +1,5 @@
-"""Request jobs: fulfilment webhooks (``requests.webhooks``), and reminders and escalations of
-approvals that wait (``requests.reminders``)."""
+"""Request jobs: fulfilment webhooks (``requests.webhooks``), reminders and escalations of
+approvals that wait (``requests.reminders``), news of late deliveries (``requests.delivery``)."""
 
 from __future__ import annotations
 
@@ -18,3 +18,10 @@ def remind_waiting_approvals() -> tuple[int, int]:
     from watchkeeper.requests.reminders import remind_and_escalate
 
     return remind_and_escalate()
+
+
+@periodic("*/15 * * * *")
+def notify_late_deliveries() -> int:
+    from watchkeeper.requests.delivery import notify_late
+
+    return notify_late()

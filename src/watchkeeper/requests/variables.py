@@ -4,7 +4,8 @@
 names) and gives back the stored form of each answer — JSON values only, so they can be copied
 into requests and tasks and recorded in history — or raises one ``ValidationError`` naming every
 wrong answer as ``answers.<name>``. Users, groups and configuration items are stored by id; an
-attachment answer is the uploaded file itself, kept as the request is saved.
+attachment answer is the uploaded file itself, checked here and stored with the request
+(``requests.attachments``), which adds the stored file's id to the answer.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +23,7 @@ from django.db.models import Q
 
 from watchkeeper.accounts.models import SupportGroup, User
 from watchkeeper.cmdb.models import ConfigurationItem
+from watchkeeper.incidents.actions.conversation import ALLOWED_TYPES, max_attachment_bytes
 from watchkeeper.requests.choices import VariableKind
 from watchkeeper.requests.models import CatalogVariable
 
@@ -167,12 +170,20 @@ def _one(rows: Any, value: Any, by_text: Callable[[str], Q]) -> int | None:
 
 
 def _attachment(variable: CatalogVariable, value: Any) -> dict[str, Any]:
+    """The file's safe name, size and type (by its suffix, from the list incidents take too:
+    never HTML or scripts); ``requests.attachments`` stores it and adds its id."""
     if not isinstance(value, UploadedFile):
         raise Wrong("Attach a file with the order.")
-    largest = settings.ATTACHMENT_MAX_MB * 1024 * 1024
-    if value.size is None or value.size > largest:
+    name = PurePath((value.name or "file").replace("\\", "/")).name[:255] or "file"
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in ALLOWED_TYPES:
+        allowed = ", ".join(sorted(ALLOWED_TYPES))
+        raise Wrong(f"Files of type {suffix or '(none)'} are not accepted ({allowed}).")
+    if value.size is None or value.size > max_attachment_bytes():
         raise Wrong(f"A file of at most {settings.ATTACHMENT_MAX_MB} MB.")
-    return {"name": value.name, "size": value.size, "content_type": value.content_type}
+    if value.size == 0:
+        raise Wrong("The file is empty.")
+    return {"name": name, "size": value.size, "content_type": ALLOWED_TYPES[suffix]}
 
 
 CLEANERS: dict[str, Callable[[CatalogVariable, Any], Any]] = {

@@ -1,5 +1,5 @@
-"""The workspace's fulfilment tasks: the queue, a task with the order's answers, taking it and
-completing it."""
+"""The workspace's fulfilment tasks: the queue (sorted by when they are due), a task with the
+order's answers and files, taking it and completing it."""
 
 from __future__ import annotations
 
@@ -8,15 +8,16 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views import View
 
 from watchkeeper.core.choices import Channel
 from watchkeeper.core.errors import message_of
-from watchkeeper.requests import actions
+from watchkeeper.requests import actions, attachments
 from watchkeeper.requests.choices import OPEN_TASK_STATES
 from watchkeeper.requests.models import FulfilmentTask
 from watchkeeper.requests.permissions import RequestPermission
-from watchkeeper.requests.queries import task_rows
+from watchkeeper.requests.queries import TASK_SORTS, task_rows
 
 SHOWN = 200
 
@@ -26,25 +27,40 @@ class DeskMixin(LoginRequiredMixin, PermissionRequiredMixin):
 
 
 class TaskQueueView(DeskMixin, View):
+    """Open tasks (all, or my groups'), the soonest due first unless sorted by age."""
+
     def get(self, request: HttpRequest) -> HttpResponse:
         mine = request.GET.get("show") == "mine"
+        sort = request.GET.get("sort", "due")
+        if sort not in TASK_SORTS:
+            sort = "due"
         rows = task_rows().filter(state__in=OPEN_TASK_STATES)
         if mine:
             groups = request.user.support_groups.all()  # type: ignore[union-attr]
             rows = rows.filter(group__in=groups)
-        context = {"tasks": list(rows.order_by("created_at", "pk")[:SHOWN]), "mine": mine}
+        context = {
+            "tasks": list(rows.order_by(*TASK_SORTS[sort])[:SHOWN]),
+            "mine": mine,
+            "sort": sort,
+            "show": "mine" if mine else "all",
+            "now": timezone.now(),
+        }
         return render(request, "requests/desk/tasks.html", context)
 
 
 class TaskView(DeskMixin, View):
     def get(self, request: HttpRequest, number: str) -> HttpResponse:
-        task = get_object_or_404(FulfilmentTask, number=number.upper())
-        variables = {v.name: v.label for v in task.requested_item.catalog_item.variables.all()}
+        task = get_object_or_404(task_rows(), number=number.upper())
+        item = task.requested_item
         context = {
             "task": task,
-            "answers": [(variables.get(name, name), value) for name, value in task.answers.items()],
+            "item": item,
+            "answers": attachments.shown(
+                item.request.number, item.catalog_item.variables.all(), task.answers
+            ),
             "can_work": request.user.has_perm(RequestPermission.FULFIL),
             "is_open": task.state in OPEN_TASK_STATES,
+            "now": timezone.now(),
         }
         return render(request, "requests/desk/task.html", context)
 

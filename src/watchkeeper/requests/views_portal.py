@@ -1,5 +1,6 @@
-"""The portal's request pages: the catalog, an item's order form, my requests (follow,
-cancel), and the approvals waiting for me."""
+"""The portal's request pages: the catalog, an item's order form (with files for its attachment
+questions), my requests (follow, cancel, download their files), and the approvals waiting for
+me."""
 
 from __future__ import annotations
 
@@ -9,21 +10,21 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views import View
 
 from watchkeeper.accounts.models import User
 from watchkeeper.core.choices import Channel
 from watchkeeper.core.errors import message_of
-from watchkeeper.requests import actions
+from watchkeeper.requests import actions, attachments
 from watchkeeper.requests.catalog import categories_for, orderable_items
-from watchkeeper.requests.choices import ApprovalState
-from watchkeeper.requests.delegation import delegators_of
 from watchkeeper.requests.forms import QUANTITY, REQUESTED_FOR, OrderForm
 from watchkeeper.requests.links import path_for
-from watchkeeper.requests.models import Approval, CatalogItem, ServiceRequest
+from watchkeeper.requests.models import CatalogItem, ServiceRequest
 from watchkeeper.requests.permissions import RequestPermission
+from watchkeeper.requests.queries import waiting_approvals
 
 SHOWN = 100
 
@@ -122,11 +123,21 @@ class RequestView(PortalMixin, View):
             )
         )
         for item in items:
-            labels = {v.name: v.label for v in item.catalog_item.variables.all()}
-            item.answer_rows = [(labels.get(k, k), v) for k, v in item.answers.items()]  # type: ignore[attr-defined]
+            variables = item.catalog_item.variables.all()
+            item.answer_rows = attachments.shown(record.number, variables, item.answers)  # type: ignore[attr-defined]
         mine = request.user.pk in (record.requested_by_id, record.requested_for_id)
-        context = {"record": record, "items": items, "can_cancel": mine and record.is_open}
+        context = {
+            "record": record, "items": items, "can_cancel": mine and record.is_open,
+            "now": timezone.now(),
+        }  # fmt: skip
         return render(request, "requests/portal/detail.html", context)
+
+
+class AttachmentView(LoginRequiredMixin, View):
+    """A file of an order, for those who may see the request (``requests.attachments``)."""
+
+    def get(self, request: HttpRequest, number: str, pk: int) -> FileResponse:
+        return attachments.download(request.user, number, pk)
 
 
 class CancelView(PortalMixin, View):
@@ -155,11 +166,13 @@ class MyApprovalsView(PortalMixin, View):
     """The approvals waiting for me, each opening the same page as its e-mail's link."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        approvers = [request.user.pk, *delegators_of(request.user)]
-        waiting = Approval.objects.filter(approver_id__in=approvers, state=ApprovalState.REQUESTED)
-        rows = waiting.select_related(
-            "requested_item__request__requested_for", "requested_item__catalog_item"
-        ).order_by("created_at")
+        rows = (
+            waiting_approvals(request.user)
+            .select_related(
+                "requested_item__request__requested_for", "requested_item__catalog_item"
+            )
+            .order_by("created_at")
+        )
         rows = rows.select_related("approver")
         context = {"approvals": [(a, path_for(a, request.user)) for a in rows[:SHOWN]]}
         return render(request, "requests/portal/approvals.html", context)
