@@ -19,7 +19,6 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.views import View
 
 from watchkeeper.access import actions
@@ -31,11 +30,10 @@ from watchkeeper.access.queries import register_for
 from watchkeeper.accounts.models import User
 from watchkeeper.core.choices import Channel
 from watchkeeper.core.errors import Conflict
-from watchkeeper.core.history import history_of
+from watchkeeper.core.history_rows import history_rows
 
 PAGE_SIZE = 50
 ENDED_SHOWN = 100
-HISTORY_SHOWN = 50
 #: An active grant whose last day is this close is marked "expiring soon".
 SOON = dt.timedelta(days=14)
 HISTORY_LABELS = {
@@ -167,7 +165,7 @@ class EntitlementView(LoginRequiredMixin, View):
             "form": form,
             "can_revoke": entitlement.state == EntitlementState.ACTIVE
             and actions.may_work(request.user, entitlement.role),
-            "history": history_rows(entitlement),
+            "history": history_rows(entitlement, HISTORY_LABELS),
             "reads_all": reads_all(request.user),
         }
         return render(request, "access/entitlement.html", context, status=status)
@@ -233,47 +231,3 @@ class MyAccessView(LoginRequiredMixin, View):
             ).count(),
         }
         return render(request, "access/my_access.html", context)
-
-
-# --- history ---------------------------------------------------------------------------------
-
-
-def _display(name: str, value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, dict) and "label" in value:
-        return str(value["label"])
-    if name == "state":
-        return str(dict(EntitlementState.choices).get(value, value))
-    text = str(value)
-    if "T" in text and text[:4].isdigit():
-        try:
-            moment = dt.datetime.fromisoformat(text)
-        except ValueError:
-            return text
-        return date_format(timezone.localtime(moment), "Y-m-d H:i")
-    return text
-
-
-def _changes(changes: dict[str, Any]) -> list[tuple[str, str, str]]:
-    return [
-        (HISTORY_LABELS.get(name, name.replace("_", " ").capitalize()),
-         _display(name, pair.get("old")), _display(name, pair.get("new")))
-        for name, pair in changes.items()
-        if isinstance(pair, dict)
-    ]  # fmt: skip
-
-
-def history_rows(entitlement: Entitlement) -> list[dict[str, Any]]:
-    """Who changed what, when and how, newest first (the shape ``includes/changes.html`` reads)."""
-    entries = history_of(entitlement).select_related("actor").order_by("-sequence")
-    return [
-        {
-            "at": entry.at,
-            "who": entry.actor_label,
-            "action": entry.action.replace("_", " ").capitalize(),
-            "channel": entry.get_channel_display(),
-            "changes": _changes(entry.changes),
-        }
-        for entry in entries[:HISTORY_SHOWN]
-    ]

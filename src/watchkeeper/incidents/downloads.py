@@ -11,10 +11,10 @@ from typing import Any
 
 from django.http import FileResponse, Http404
 
+from watchkeeper.core.api import MAX_ID
+from watchkeeper.core.downloads import file_download
 from watchkeeper.incidents.models import Attachment, Incident
 from watchkeeper.incidents.permissions import IncidentPermission
-
-MAX_ID = 2**63 - 1
 
 
 def attachment_response(user: Any, number: str, attachment_id: int) -> FileResponse:
@@ -27,14 +27,4 @@ def attachment_response(user: Any, number: str, attachment_id: int) -> FileRespo
     attachment = attachments.first()
     if attachment is None:
         raise Http404("No such attachment.")
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing from the data directory.") from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.name, content_type=attachment.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_download(attachment)

@@ -20,6 +20,8 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.urls import reverse
 
+from watchkeeper.core.api import MAX_ID
+from watchkeeper.core.downloads import file_download
 from watchkeeper.requests.choices import VariableKind
 from watchkeeper.requests.models import (
     CatalogVariable,
@@ -28,8 +30,6 @@ from watchkeeper.requests.models import (
     ServiceRequest,
 )
 from watchkeeper.requests.permissions import RequestPermission
-
-MAX_ID = 2**63 - 1
 
 
 def store(
@@ -100,17 +100,7 @@ def download(user: Any, number: str, attachment_id: int) -> FileResponse:
     attachment = rows.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404("No such attachment.")
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing from the data directory.") from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.name, content_type=attachment.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_download(attachment)
 
 
 def url_of(number: str, attachment_id: int) -> str:

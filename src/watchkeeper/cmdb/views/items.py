@@ -36,10 +36,10 @@ from watchkeeper.cmdb.lookup import ci_or_404
 from watchkeeper.cmdb.models import ConfigurationItem
 from watchkeeper.cmdb.permissions import CmdbPermission
 from watchkeeper.cmdb.views.backups import backups_context
-from watchkeeper.cmdb.views.history import history_rows
 from watchkeeper.cmdb.views.impact import impact_context
 from watchkeeper.core import search
 from watchkeeper.core.errors import Conflict, message_of, status_of
+from watchkeeper.core.history_rows import history_rows
 from watchkeeper.events.choices import LIVE_STATUSES
 from watchkeeper.events.permissions import EventPermission
 from watchkeeper.incidents.models import Incident
@@ -61,6 +61,12 @@ CRITICALITY_RANK = Case(
     default=Value(0),
     output_field=IntegerField(),
 )
+
+HISTORY_LABELS = {
+    "ci_class": "Class",
+    "ip_address": "IP address",
+    "restore_test_days": "Restore test every (days)",
+}
 
 
 class ViewCisMixin(LoginRequiredMixin, PermissionRequiredMixin):
@@ -284,7 +290,7 @@ def detail_context(request: HttpRequest, ci: ConfigurationItem, **forms: Any) ->
         "alerts": recent_alerts(ci, user),
         "subscriber_count": subscribers.count() if ci.is_service else 0,
         "subscribers": list(subscribers[:SUBSCRIBERS_SHOWN]) if ci.is_service else [],
-        "history": history_rows(ci),
+        "history": history_rows(ci, HISTORY_LABELS),
         **impact_context(ci),
         **backups_context(ci, user),
     }
