@@ -1,6 +1,7 @@
 from django.urls import URLPattern, path
 
 from watchkeeper.access import views
+from watchkeeper.access import views_review_schedules as schedules
 from watchkeeper.access import views_reviews as reviews
 
 app_name = "access"
@@ -14,6 +15,12 @@ urlpatterns: list[URLPattern] = [
     # review campaign pages (access/views_reviews.py)
     path("access/reviews/", reviews.ReviewListView.as_view(), name="reviews"),
     path("access/reviews/my/", reviews.MyReviewsView.as_view(), name="my_reviews"),
+    path("access/reviews/schedules/", schedules.SchedulesView.as_view(), name="review_schedules"),
+    path(
+        "access/reviews/schedules/<int:schedule_id>/active/",
+        schedules.ScheduleActiveView.as_view(),
+        name="review_schedule_active",
+    ),
     path("access/reviews/<str:number>/", reviews.ReviewView.as_view(), name="review"),
     path(
         "access/reviews/<str:number>/items/<int:item_id>/decision/",

@@ -107,6 +107,7 @@ class ReviewListView(LoginRequiredMixin, View):
             "show": show,
             "form": form,
             "can_manage": user.has_perm(AccessPermission.MANAGE),
+            "can_read_schedules": user.has_perm(AccessPermission.VIEW_REGISTER),
         }
         return render(request, "access/reviews/list.html", context, status=status)
 

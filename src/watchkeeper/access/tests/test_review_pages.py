@@ -10,9 +10,10 @@ import html
 import pytest
 from django.utils import timezone
 
-from watchkeeper.access.models import AccessReview, Entitlement
+from watchkeeper.access.models import AccessReview, Entitlement, ReviewSchedule
 from watchkeeper.access.tests.review_world import erp_campaign, item_of, world
 from watchkeeper.accounts.choices import Role
+from watchkeeper.core.history import history_of
 from watchkeeper.requests.tests.helpers import client_for
 
 
@@ -140,3 +141,40 @@ def test_the_exports_download(w):
     assert exported.content.decode().startswith("Campaign,Entitlement,System,Role")
     pdf = client_for(w["ada"]).get(f"/access/reviews/{review.number}/export.pdf")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+
+
+def test_schedules_are_added_paused_and_resumed_on_their_page(w):
+    path = "/access/reviews/schedules/"
+    # readers see the page; a reviewer who is no reader and a requester do not
+    assert client_for(w["ada"]).get(path).status_code == 200
+    assert client_for(w["rita"]).get(path).status_code == 403
+    alex = client_for(w["alex"])
+    assert "Schedules" in text(alex.get("/access/reviews/"))
+    # a wrong form is answered beside its fields, and nothing is saved
+    wrong = alex.post(path, {"name": "", "every_months": 0, "days_to_complete": 14})
+    assert wrong.status_code == 400
+    assert "This field is required." in text(wrong) and not ReviewSchedule.objects.exists()
+    # an access manager adds one
+    first = (timezone.localdate() + dt.timedelta(days=7)).isoformat()
+    form = {"name": "ERP quarterly", "systems": [w["erp"].pk], "every_months": 3,
+            "days_to_complete": 10, "next_on": first}  # fmt: skip
+    made = alex.post(path, form)
+    assert made.status_code == 302
+    schedule = ReviewSchedule.objects.get()
+    assert (schedule.every_months, list(schedule.systems.all())) == (3, [w["erp"]])
+    page = text(alex.get(path))
+    assert "ERP quarterly" in page and first in page and "Pause" in page
+    # an auditor may read but not add or pause
+    assert client_for(w["ada"]).post(path, {"name": "X"}).status_code == 403
+    toggle = f"{path}{schedule.pk}/active/"
+    assert client_for(w["ada"]).post(toggle, {"active": "no"}).status_code == 403
+    # pausing and resuming are in its history
+    alex.post(toggle, {"active": "no"})
+    schedule.refresh_from_db()
+    assert not schedule.is_active and "Resume" in text(alex.get(path))
+    alex.post(toggle, {"active": "yes"})
+    schedule.refresh_from_db()
+    assert schedule.is_active
+    assert [e.changes.get("is_active", {}).get("new") for e in history_of(schedule)] == [
+        None, False, True,
+    ]  # fmt: skip
