@@ -22,7 +22,7 @@ def remind_access_reviewers() -> int:
 
 @periodic("40 0 * * *")
 def start_scheduled_access_reviews() -> int:
-    """Schedules whose day has come start their campaign (``reviews.start_scheduled``)."""
+    """Schedules whose day has come start their campaign (``review_schedules.start_scheduled``)."""
     from watchkeeper.access.review_schedules import start_scheduled
 
     return len(start_scheduled())
