@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "watchkeeper.events",
     "watchkeeper.requests",
     "watchkeeper.access",
+    "watchkeeper.knowledge",
+    "watchkeeper.problems",
 ]
 
 MIDDLEWARE = [

@@ -24,6 +24,8 @@ urlpatterns = [
     path("", include("watchkeeper.events.urls")),
     path("", include("watchkeeper.requests.urls")),
     path("", include("watchkeeper.access.urls")),
+    path("", include("watchkeeper.problems.urls")),
+    path("", include("watchkeeper.knowledge.urls")),
     path("admin/", admin.site.urls),
 ]
 
