@@ -67,6 +67,11 @@ def main() -> None:
 
         events_main(sys.argv[2:])
         return
+    if sys.argv[1:2] == ["problems"]:
+        from bench.problems import main as problems_main
+
+        problems_main(sys.argv[2:])
+        return
     if sys.argv[1:2] == ["cmdb"]:
         from bench.cmdb import main as cmdb_main
 

@@ -8,6 +8,10 @@ from watchkeeper.cmdb.api import router as cmdb_router
 from watchkeeper.core.api import api
 from watchkeeper.events.api import router as events_router
 from watchkeeper.incidents.api import router as incidents_router
+from watchkeeper.knowledge.api import router as knowledge_router
+from watchkeeper.knowledge.api_suggest import router as knowledge_suggest_router
+from watchkeeper.problems.api import router as problems_router
+from watchkeeper.problems.api_candidates import router as problem_candidates_router
 from watchkeeper.requests import api_catalog_admin  # noqa: F401 - adds writes to the router below
 from watchkeeper.requests.api import router as requests_router
 from watchkeeper.sla.api import router as sla_router
@@ -16,10 +20,15 @@ from watchkeeper.sla.api import router as sla_router
 api.add_router("/", events_router)
 api.add_router("/", accounts_router)
 api.add_router("/", incidents_router)
+# Candidates before problems: "/problems/{number}" would take "/problems/candidates".
+api.add_router("/", problem_candidates_router)
+api.add_router("/", problems_router)
 api.add_router("/", sla_router)
 api.add_router("/", cmdb_router)
 api.add_router("/", requests_router)
 api.add_router("/", access_router)
 api.add_router("/", access_reviews_router)
+api.add_router("/", knowledge_router)
+api.add_router("/", knowledge_suggest_router)
 
 __all__ = ["api"]

@@ -170,6 +170,11 @@ HUEY = queue_settings(DATA_DIR)
 # until then); attachments up to this size.
 INCIDENT_AUTO_CLOSE_DAYS = env_int("INCIDENT_AUTO_CLOSE_DAYS", 7, minimum=1)
 ATTACHMENT_MAX_MB = env_int("ATTACHMENT_MAX_MB", 20, minimum=1)
+# Recurring-incident detection (docs/problem-detection.md): this many incidents alike within
+# these days make a problem candidate; "alike" text shares this percentage of its words.
+PROBLEM_DETECTION_WINDOW_DAYS = env_int("PROBLEM_DETECTION_WINDOW_DAYS", 7, minimum=1)
+PROBLEM_DETECTION_THRESHOLD = env_int("PROBLEM_DETECTION_THRESHOLD", 4, minimum=2)
+PROBLEM_DETECTION_SIMILARITY = env_int("PROBLEM_DETECTION_SIMILARITY", 50, minimum=1)
 APPROVAL_LINK_DAYS = env_int("APPROVAL_LINK_DAYS", 14, minimum=1)  # requests/links.py
 APPROVAL_REMIND_HOURS = env_int("APPROVAL_REMIND_HOURS", 24, minimum=1)  # requests/reminders.py
 APPROVAL_ESCALATE_HOURS = env_int("APPROVAL_ESCALATE_HOURS", 72, minimum=1)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("watchkeeper.access.urls")),
     path("", include("watchkeeper.problems.urls")),
     path("", include("watchkeeper.knowledge.urls")),
+    path("", include("watchkeeper.knowledge.views_suggest")),
     path("admin/", admin.site.urls),
 ]
 

@@ -18,6 +18,7 @@ from watchkeeper.cmdb.actions import create_ci
 from watchkeeper.cmdb.choices import CiClass, Criticality
 from watchkeeper.cmdb.demo import load_demo as load_cmdb
 from watchkeeper.core.choices import Channel
+from watchkeeper.knowledge.demo import load_knowledge
 from watchkeeper.requests.demo import load_catalog
 from watchkeeper.sla.demo import load_service_levels
 
@@ -109,6 +110,7 @@ def load_demo(password: str | None = None) -> tuple[User, str]:
     load_cmdb(admin, groups, people)
     load_catalog(groups, people["oscar"])
     load_access(admin, people)
+    load_knowledge(people, admin)
     return admin, password
 
 

@@ -15,6 +15,8 @@ class NavItem:
     label: str
     url_name: str
     permission: str | None = None
+    #: Not shown to holders of this permission (they reach the page from the workspace).
+    unless: str | None = None
 
     @property
     def url(self) -> str:
@@ -26,6 +28,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Report an incident", "incidents:report", "incidents.report"),
     NavItem("My tickets", "incidents:my_tickets", "incidents.report"),
     NavItem("Catalog", "requests:catalog", "requests.order"),
+    NavItem("Knowledge", "knowledge:portal_list", "knowledge.read", unless="incidents.view_all"),
     NavItem("Workspace", "incidents:queue", "incidents.view_all"),
     NavItem("CMDB", "cmdb:list", "cmdb.view_cis"),
     NavItem("Alerts", "events:console", "events.view"),
@@ -35,7 +38,12 @@ NAV_ITEMS: list[NavItem] = [
 
 
 def items_for(user: Any) -> list[NavItem]:
-    return [item for item in NAV_ITEMS if item.permission is None or user.has_perm(item.permission)]
+    return [
+        item
+        for item in NAV_ITEMS
+        if (item.permission is None or user.has_perm(item.permission))
+        and not (item.unless and user.has_perm(item.unless))
+    ]
 
 
 HOME_ORDER: list[tuple[str, frozenset[str]]] = [

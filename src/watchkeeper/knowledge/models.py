@@ -160,6 +160,13 @@ class ArticleUse(models.Model):
 
     class Meta:
         ordering = ["-at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "draft", "kind"],
+                condition=Q(kind=UseKind.SUGGESTED) & ~Q(draft=""),
+                name="knowledge_suggested_once_per_draft",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.article_id} {self.kind}"

@@ -12,12 +12,15 @@ from watchkeeper.cmdb.permissions import CmdbPermission
 from watchkeeper.core.permissions import CorePermission, all_grants, granted_to
 from watchkeeper.events.permissions import EventPermission
 from watchkeeper.incidents.permissions import IncidentPermission
+from watchkeeper.knowledge.permissions import KnowledgePermission
+from watchkeeper.problems.permissions import ProblemPermission
 from watchkeeper.requests.permissions import RequestPermission
 from watchkeeper.sla.permissions import SlaPermission
 
 EVERY_PERMISSION = [
     *CorePermission, *AccountsPermission, *CmdbPermission, *IncidentPermission, *SlaPermission,
-    *EventPermission, *RequestPermission, *AccessPermission,
+    *EventPermission, *RequestPermission, *AccessPermission, *ProblemPermission,
+    *KnowledgePermission,
 ]  # fmt: skip
 
 
@@ -26,11 +29,11 @@ def test_a_requester_has_no_staff_permissions(make_user):
     user = make_user("req", Role.REQUESTER)
 
     # when their permissions are asked
-    # then they may report incidents and order from the catalog, and neither use the workspace
-    # nor read the directory, nor anything else
+    # then they may report incidents, order from the catalog and read the knowledge base, and
+    # neither use the workspace nor read the directory, nor anything else
     assert not user.has_perm(CorePermission.USE_WORKSPACE)
     assert not user.has_perm(AccountsPermission.VIEW_DIRECTORY)
-    theirs = {IncidentPermission.REPORT, RequestPermission.ORDER}
+    theirs = {IncidentPermission.REPORT, RequestPermission.ORDER, KnowledgePermission.READ}
     assert user.get_all_permissions() == theirs
     others = [p for p in EVERY_PERMISSION if p not in theirs]
     assert not any(user.has_perm(permission) for permission in others)

@@ -167,6 +167,15 @@ def test_administration_is_in_the_navigation_of_administrators_only(
     assert '<a href="/admin/">Administration</a>' in admin_page
 
 
+def test_knowledge_is_in_the_navigation_of_requesters_agents_reach_it_from_the_workspace(
+    make_user: Callable[..., User],
+) -> None:
+    requester = logged_in(make_user(None, Role.REQUESTER)).get("/").content.decode()
+    agent = logged_in(make_user(None, Role.AGENT)).get("/").content.decode()
+    assert '<a href="/portal/knowledge/">Knowledge</a>' in requester
+    assert '<a href="/portal/knowledge/">Knowledge</a>' not in agent
+
+
 def test_logout_is_a_post(make_user: Callable[..., User]) -> None:
     # given
     client = logged_in(make_user())

@@ -26,6 +26,7 @@ from watchkeeper.incidents.choices import Impact, Urgency
 from watchkeeper.incidents.models import Incident, Tag
 from watchkeeper.incidents.permissions import IncidentPermission
 from watchkeeper.incidents.priority import priority_for
+from watchkeeper.problems import known_error_match
 from watchkeeper.sla import service as sla_service
 
 #: What a requester may set when reporting; the rest is the service desk's.
@@ -100,6 +101,7 @@ def create_incident(
         sla_service.refresh(incident)
         reindex(incident, comments=[])
         notifications.incident_created(incident)
+        known_error_match.match_new_incident(incident)  # a known error's workaround, as a note
     return incident
 
 

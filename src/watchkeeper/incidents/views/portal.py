@@ -30,6 +30,7 @@ from watchkeeper.incidents.views._common import (
     run_action,
     state_changes,
 )
+from watchkeeper.knowledge import views_suggest
 
 PAGE_SIZE = 25
 
@@ -40,7 +41,8 @@ class PortalMixin(LoginRequiredMixin, PermissionRequiredMixin):
 
 class ReportView(PortalMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "incidents/portal/report.html", {"form": ReportForm()})
+        context = {"form": ReportForm(), **views_suggest.report_extras(request)}
+        return render(request, "incidents/portal/report.html", context)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = ReportForm(request.POST)
@@ -57,11 +59,13 @@ class ReportView(PortalMixin, View):
             except ActionError as error:
                 apply_errors(form, error)
             else:
+                views_suggest.mark_submitted(request, incident)
                 messages.success(
                     request, f"Thank you: your incident {incident.number} was recorded."
                 )
                 return redirect("incidents:portal_detail", number=incident.number)
-        return render(request, "incidents/portal/report.html", {"form": form}, status=400)
+        context = {"form": form, **views_suggest.report_extras(request)}
+        return render(request, "incidents/portal/report.html", context, status=400)
 
 
 class MyTicketsView(PortalMixin, View):

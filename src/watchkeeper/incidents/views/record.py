@@ -56,6 +56,7 @@ from watchkeeper.incidents.views._common import (
     own_incidents,
     run_action,
 )
+from watchkeeper.knowledge.views_suggest import desk_card
 from watchkeeper.sla.permissions import SlaPermission
 from watchkeeper.sla.presentation import record_clocks
 
@@ -192,6 +193,7 @@ def record_context(request: HttpRequest, incident: Incident, **forms: Any) -> di
         if request.user.has_perm(SlaPermission.VIEW)
         else None,
         **linked_impact(request.user, incident),  # the CI's impact, for those who read the CMDB
+        **desk_card(request.user, incident),  # suggested articles and known errors, for staff
         **defaults,
     }
 

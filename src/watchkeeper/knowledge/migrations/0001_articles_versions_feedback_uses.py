@@ -147,4 +147,8 @@ class Migration(migrations.Migration):
             model_name='knowledgecategory',
             constraint=models.UniqueConstraint(fields=('parent', 'name'), name='knowledge_category_unique'),
         ),
+        migrations.AddConstraint(
+            model_name='articleuse',
+            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'suggested'), models.Q(('draft', ''), _negated=True)), fields=('article', 'draft', 'kind'), name='knowledge_suggested_once_per_draft'),
+        ),
     ]

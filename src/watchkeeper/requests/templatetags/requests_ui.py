@@ -7,6 +7,8 @@ from typing import Any
 
 from django import template
 
+from watchkeeper.knowledge.reading import workspace_tab as knowledge_tab
+from watchkeeper.problems.views import workspace_tab as problems_tab
 from watchkeeper.requests.queries import workspace_tabs as tabs_for
 
 register = template.Library()
@@ -18,4 +20,8 @@ def workspace_tabs(context: template.Context, current: str) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
     tabs = tabs_for(user) if user is not None and user.is_authenticated else []
+    if tabs and (problems := problems_tab(user)) is not None:
+        tabs.insert(1, problems)
+    if tabs and (knowledge := knowledge_tab(user)) is not None:
+        tabs.append(knowledge)
     return {"tabs": tabs, "current": current}
