@@ -197,6 +197,14 @@ def attach_to_incident(
         )
 
 
+def resolution_notes(incident: Incident) -> str:
+    """What the resolve form starts with: the articles attached to the incident, cited."""
+    attached = ArticleUse.objects.filter(incident=incident, kind=UseKind.ATTACHED)
+    articles = attached.select_related("article").order_by("at", "pk")
+    lines = [f"Solved with {use.article.number}: {use.article.title}" for use in articles]
+    return "\n".join(dict.fromkeys(lines))
+
+
 def _note(article: Article | None, problem: Problem | None) -> str:
     if article is not None:
         return (

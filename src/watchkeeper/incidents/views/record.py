@@ -56,6 +56,7 @@ from watchkeeper.incidents.views._common import (
     own_incidents,
     run_action,
 )
+from watchkeeper.knowledge.deflection import resolution_notes
 from watchkeeper.knowledge.views_suggest import desk_card
 from watchkeeper.sla.permissions import SlaPermission
 from watchkeeper.sla.presentation import record_clocks
@@ -152,7 +153,7 @@ def record_context(request: HttpRequest, incident: Incident, **forms: Any) -> di
             }
         ),
         "hold_form": HoldForm(initial=version),
-        "resolve_form": ResolveForm(initial=version),
+        "resolve_form": ResolveForm(initial={**version, "notes": resolution_notes(incident)}),
         "reopen_form": ReasonForm(initial=version),
         "cancel_form": ReasonForm(initial=version),
         "version_form": VersionedForm(initial=version),

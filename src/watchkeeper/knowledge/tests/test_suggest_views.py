@@ -247,6 +247,8 @@ def test_attaching_an_article_adds_a_work_note_and_records_the_use(
     assert again.status_code == 400 and "already attached" in again.content.decode()
     page = client_for(agent).get(f"/desk/incidents/{incident.number}/").content.decode()
     assert f"Attached to this incident: {vpn.number}" in page
+    # and the resolve form starts by citing it
+    assert f"Solved with {vpn.number}: {vpn.title}</textarea>" in page
 
 
 def test_attaching_a_known_error_notes_its_workaround(
