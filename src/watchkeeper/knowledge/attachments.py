@@ -9,7 +9,6 @@ import hashlib
 from pathlib import PurePath
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import FileResponse, Http404
@@ -19,28 +18,10 @@ from watchkeeper.core.choices import Channel
 from watchkeeper.core.downloads import file_download
 from watchkeeper.core.errors import require_permission
 from watchkeeper.core.history import record_change
-from watchkeeper.incidents.actions.conversation import ALLOWED_TYPES, max_attachment_bytes
+from watchkeeper.incidents.actions.conversation import checked_upload
 from watchkeeper.knowledge.models import Article, ArticleAttachment
 from watchkeeper.knowledge.permissions import KnowledgePermission as P
 from watchkeeper.knowledge.reading import restrict
-
-
-def _checked(upload: UploadedFile) -> tuple[str, str]:
-    """The file's name and content type, if it may be stored."""
-    name = PurePath(upload.name or "file").name[:255]
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in ALLOWED_TYPES:
-        allowed = ", ".join(sorted(ALLOWED_TYPES))
-        raise ValidationError(
-            {"file": f"Files of type {suffix or '(none)'} are not accepted ({allowed})."}
-        )
-    if upload.size is None or upload.size > max_attachment_bytes():
-        raise ValidationError(
-            {"file": f"Files may be at most {max_attachment_bytes() // 2**20} MB."}
-        )
-    if upload.size == 0:
-        raise ValidationError({"file": "The file is empty."})
-    return name, ALLOWED_TYPES[suffix]
 
 
 def add_attachment(
@@ -48,7 +29,7 @@ def add_attachment(
 ) -> ArticleAttachment:
     """Store ``upload`` with the article; its history says who added which file."""
     require_permission(acting_user, P.WRITE)
-    name, content_type = _checked(upload)
+    name, content_type = checked_upload(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

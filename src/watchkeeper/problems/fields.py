@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from watchkeeper.cmdb.choices import SERVICE_CLASSES
+from watchkeeper.incidents.actions import fields as incident_fields
 from watchkeeper.problems.models import Problem
 from watchkeeper.problems.permissions import ProblemPermission
 
@@ -20,17 +21,7 @@ MAX_STEP_TEXT = 2000
 def check_assignment(record: Any) -> None:
     """The assignee (of a problem or a task) must be an active member of the assignment group
     who may work problems."""
-    group, assignee = record.assignment_group, record.assignee
-    if group is not None and not group.is_active:
-        raise ValidationError({"assignment_group": f"{group} is no longer active."})
-    if assignee is None:
-        return
-    if group is None:
-        raise ValidationError({"assignee": "Choose the assignment group first."})
-    if not group.members.filter(pk=assignee.pk).exists():
-        raise ValidationError({"assignee": f"{assignee} is not a member of {group}."})
-    if not (assignee.is_active and assignee.has_perm(ProblemPermission.WORK)):
-        raise ValidationError({"assignee": f"{assignee} cannot work problems."})
+    incident_fields.check_assignment(record, ProblemPermission.WORK, "problems")
 
 
 def check_classification(problem: Problem) -> None:

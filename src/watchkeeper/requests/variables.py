@@ -13,17 +13,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from pathlib import PurePath
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 
 from watchkeeper.accounts.models import SupportGroup, User
 from watchkeeper.cmdb.models import ConfigurationItem
-from watchkeeper.incidents.actions.conversation import ALLOWED_TYPES, max_attachment_bytes
+from watchkeeper.incidents.actions.conversation import checked_upload
 from watchkeeper.requests.choices import VariableKind
 from watchkeeper.requests.models import CatalogVariable
 
@@ -174,16 +172,11 @@ def _attachment(variable: CatalogVariable, value: Any) -> dict[str, Any]:
     never HTML or scripts); ``requests.attachments`` stores it and adds its id."""
     if not isinstance(value, UploadedFile):
         raise Wrong("Attach a file with the order.")
-    name = PurePath((value.name or "file").replace("\\", "/")).name[:255] or "file"
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in ALLOWED_TYPES:
-        allowed = ", ".join(sorted(ALLOWED_TYPES))
-        raise Wrong(f"Files of type {suffix or '(none)'} are not accepted ({allowed}).")
-    if value.size is None or value.size > max_attachment_bytes():
-        raise Wrong(f"A file of at most {settings.ATTACHMENT_MAX_MB} MB.")
-    if value.size == 0:
-        raise Wrong("The file is empty.")
-    return {"name": name, "size": value.size, "content_type": ALLOWED_TYPES[suffix]}
+    try:
+        name, content_type = checked_upload(value)
+    except ValidationError as problem:
+        raise Wrong(" ".join(problem.messages)) from None
+    return {"name": name, "size": value.size, "content_type": content_type}
 
 
 CLEANERS: dict[str, Callable[[CatalogVariable, Any], Any]] = {

@@ -58,6 +58,25 @@ def max_attachment_bytes() -> int:
     return int(getattr(settings, "ATTACHMENT_MAX_MB", 20)) * 1024 * 1024
 
 
+def checked_upload(upload: UploadedFile) -> tuple[str, str]:
+    """The file's safe name and content type, if a file of its type and size may be stored
+    (its type by its suffix, from a list: never HTML or scripts)."""
+    name = PurePath((upload.name or "file").replace("\\", "/")).name[:255] or "file"
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in ALLOWED_TYPES:
+        allowed = ", ".join(sorted(ALLOWED_TYPES))
+        raise ValidationError(
+            {"file": f"Files of type {suffix or '(none)'} are not accepted ({allowed})."}
+        )
+    if upload.size is None or upload.size > max_attachment_bytes():
+        raise ValidationError(
+            {"file": f"Files may be at most {max_attachment_bytes() // 2**20} MB."}
+        )
+    if upload.size == 0:
+        raise ValidationError({"file": "The file is empty."})
+    return name, ALLOWED_TYPES[suffix]
+
+
 def clean_body(body: str | None, field: str = "body") -> str:
     text = (body or "").strip()
     if not text:
@@ -154,19 +173,7 @@ def add_attachment(
     require_participant(acting_user, incident)
     if internal and not can_work(acting_user):
         raise PermissionDenied("Only the service desk can add internal attachments.")
-    name = PurePath(upload.name or "file").name[:255]
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in ALLOWED_TYPES:
-        allowed = ", ".join(sorted(ALLOWED_TYPES))
-        raise ValidationError(
-            {"file": f"Files of type {suffix or '(none)'} are not accepted ({allowed})."}
-        )
-    if upload.size is None or upload.size > max_attachment_bytes():
-        raise ValidationError(
-            {"file": f"Files may be at most {max_attachment_bytes() // 2**20} MB."}
-        )
-    if upload.size == 0:
-        raise ValidationError({"file": "The file is empty."})
+    name, content_type = checked_upload(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -174,13 +181,13 @@ def add_attachment(
     attachment = Attachment(
         incident=incident,
         name=name,
-        content_type=ALLOWED_TYPES[suffix],
-        size=upload.size,
+        content_type=content_type,
+        size=upload.size or 0,
         sha256=digest.hexdigest(),
         internal=internal,
         uploaded_by=acting_user,
     )
-    stored_name = f"{incident.number}-{digest.hexdigest()[:12]}{suffix}"
+    stored_name = f"{incident.number}-{digest.hexdigest()[:12]}{PurePath(name).suffix.lower()}"
     attachment.file.save(stored_name, upload, save=False)
     try:
         with transaction.atomic():

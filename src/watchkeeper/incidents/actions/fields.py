@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 
 from watchkeeper.accounts.models import SupportGroup
@@ -24,8 +26,12 @@ def check_classification(incident: Incident) -> None:
         raise ValidationError(errors)
 
 
-def check_assignment(incident: Incident) -> None:
-    """The assignee must be an active member of the assignment group and able to work it."""
+def check_assignment(
+    incident: Any, permission: str = IncidentPermission.WORK, work: str = "incidents"
+) -> None:
+    """The assignee must be an active member of the assignment group and able to work it (a
+    record with ``assignment_group`` and ``assignee``: an incident, or a problem or its task
+    with ``permission`` and ``work`` of theirs)."""
     group, assignee = incident.assignment_group, incident.assignee
     if group is not None and not group.is_active:
         raise ValidationError({"assignment_group": f"{group} is no longer active."})
@@ -35,8 +41,8 @@ def check_assignment(incident: Incident) -> None:
         raise ValidationError({"assignee": "Choose the assignment group first."})
     if not group.members.filter(pk=assignee.pk).exists():
         raise ValidationError({"assignee": f"{assignee} is not a member of {group}."})
-    if not (assignee.is_active and assignee.has_perm(IncidentPermission.WORK)):
-        raise ValidationError({"assignee": f"{assignee} cannot work incidents."})
+    if not (assignee.is_active and assignee.has_perm(permission)):
+        raise ValidationError({"assignee": f"{assignee} cannot work {work}."})
 
 
 def default_group(incident: Incident) -> SupportGroup | None:

@@ -169,7 +169,7 @@ def test_a_wrong_file_is_refused_beside_its_question_and_nothing_is_kept(
     # then each is refused, saying why, and nothing is ordered or stored
     assert html.status_code == 400 and b"Files of type .html are not accepted" in html.content
     assert missing.status_code == 400 and b"This question needs an answer." in missing.content
-    assert big.status_code == 400 and b"A file of at most 1 MB." in big.content
+    assert big.status_code == 400 and b"Files may be at most 1 MB." in big.content
     assert not ServiceRequest.objects.exists() and not RequestAttachment.objects.exists()
     assert stored_files(files_dir) == []
 
