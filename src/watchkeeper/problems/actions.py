@@ -18,6 +18,7 @@ from watchkeeper.core.history import diff, record_change
 from watchkeeper.core.numbering import next_number
 from watchkeeper.core.records import save_versioned
 from watchkeeper.incidents.priority import priority_for
+from watchkeeper.problems import notifications
 from watchkeeper.problems._common import (
     apply,
     changing,
@@ -135,6 +136,7 @@ def create_problem(
             problem, action="created", actor=acting_user, channel=channel, changes=changes
         )
         reindex(problem)
+        notifications.assigned(problem, to_group=True, to_assignee=True, actor=acting_user)
     return problem
 
 
@@ -198,6 +200,10 @@ def update_problem(
         if current.known_error and "workaround" in changes:
             _publish(current, acting_user, channel)
         reindex(current)
+        notifications.assigned(
+            current, to_group="assignment_group" in changes, to_assignee="assignee" in changes,
+            actor=acting_user,
+        )  # fmt: skip
     sync(problem, current)
     return problem
 

@@ -17,6 +17,7 @@ from watchkeeper.core.choices import Channel
 from watchkeeper.core.history import diff, record_change
 from watchkeeper.core.numbering import next_number
 from watchkeeper.core.records import lock_current, save_versioned
+from watchkeeper.problems import notifications
 from watchkeeper.problems._common import changing, refuse_closed, require_work, sync
 from watchkeeper.problems.choices import ProblemTaskKind, ProblemTaskState
 from watchkeeper.problems.fields import check_assignment
@@ -72,6 +73,7 @@ def create_task(
             channel=channel,
             changes={"task": (None, f"{task.number}: {task.title}")},
         )
+        notifications.assigned(task, to_group=True, to_assignee=True, actor=acting_user)
     sync(problem, current)
     return task
 
@@ -95,6 +97,10 @@ def _change(
             setattr(current, name, value)
         check_assignment(current)
         save_versioned(current, changes, action=action, acting_user=acting_user, channel=channel)
+        notifications.assigned(
+            current, to_group="assignment_group" in changes, to_assignee="assignee" in changes,
+            actor=acting_user,
+        )  # fmt: skip
     sync(task, current)
     return task
 
