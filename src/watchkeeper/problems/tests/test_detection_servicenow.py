@@ -22,7 +22,9 @@ from watchkeeper.problems import detection
 from watchkeeper.problems.choices import CandidateBasis
 from watchkeeper.problems.models import ProblemCandidate
 
-DATA = Path(__file__).resolve().parents[5] / "shared/data/uci-incident-event-log"
+#: ../shared beside the checkout, else the machine's /work/shared (a clean clone may be elsewhere).
+PLACES = [Path(__file__).resolve().parents[5] / "shared", Path("/work/shared")]
+DATA = next((p for p in PLACES if p.is_dir()), PLACES[-1]) / "data/uci-incident-event-log"
 ZIP = DATA / "incident_event_log.csv.zip"
 #: The first incidents of the log: opened from 29 Feb to 3 Mar 2016, imported in a few seconds.
 SLICE = 1000
