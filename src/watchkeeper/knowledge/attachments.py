@@ -5,8 +5,6 @@ The accepted types and the size limit (``WATCHKEEPER_ATTACHMENT_MAX_MB``) are th
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import PurePath
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -18,7 +16,7 @@ from watchkeeper.core.choices import Channel
 from watchkeeper.core.downloads import file_download
 from watchkeeper.core.errors import require_permission
 from watchkeeper.core.history import record_change
-from watchkeeper.incidents.actions.conversation import checked_upload
+from watchkeeper.incidents.actions.conversation import checked_upload, sha256_of, stored_name
 from watchkeeper.knowledge.models import Article, ArticleAttachment
 from watchkeeper.knowledge.permissions import KnowledgePermission as P
 from watchkeeper.knowledge.reading import restrict
@@ -30,20 +28,16 @@ def add_attachment(
     """Store ``upload`` with the article; its history says who added which file."""
     require_permission(acting_user, P.WRITE)
     name, content_type = checked_upload(upload)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+    sha256 = sha256_of(upload)
     attachment = ArticleAttachment(
         article=article,
         name=name,
         content_type=content_type,
         size=upload.size or 0,
-        sha256=digest.hexdigest(),
+        sha256=sha256,
         uploaded_by=acting_user,
     )
-    suffix = PurePath(name).suffix.lower()
-    attachment.file.save(f"{article.number}-{digest.hexdigest()[:12]}{suffix}", upload, save=False)
+    attachment.file.save(stored_name(article.number, sha256, name), upload, save=False)
     try:
         with transaction.atomic():
             attachment.save()

@@ -9,10 +9,8 @@ may see its request, always as a download that a browser never runs or sniffs.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -22,6 +20,7 @@ from django.urls import reverse
 
 from watchkeeper.core.api import MAX_ID
 from watchkeeper.core.downloads import file_download
+from watchkeeper.incidents.actions.conversation import sha256_of, stored_name
 from watchkeeper.requests.choices import VariableKind
 from watchkeeper.requests.models import (
     CatalogVariable,
@@ -60,18 +59,14 @@ def _saved(
     acting_user: Any,
     written: list[RequestAttachment],
 ) -> RequestAttachment:
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+    sha256 = sha256_of(upload)
     attachment = RequestAttachment(
         requested_item=item, variable=variable, name=answer["name"],
         content_type=answer["content_type"], size=upload.size or 0,
-        sha256=digest.hexdigest(), uploaded_by=acting_user,
+        sha256=sha256, uploaded_by=acting_user,
     )  # fmt: skip
-    suffix = PurePath(answer["name"]).suffix.lower()
-    stored_name = f"{item.request.number}-{item.position}-{digest.hexdigest()[:12]}{suffix}"
-    attachment.file.save(stored_name, upload, save=False)
+    prefix = f"{item.request.number}-{item.position}"
+    attachment.file.save(stored_name(prefix, sha256, answer["name"]), upload, save=False)
     written.append(attachment)
     attachment.save()
     return attachment

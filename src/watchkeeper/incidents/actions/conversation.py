@@ -58,6 +58,20 @@ def max_attachment_bytes() -> int:
     return int(getattr(settings, "ATTACHMENT_MAX_MB", 20)) * 1024 * 1024
 
 
+def sha256_of(upload: UploadedFile) -> str:
+    """The file's SHA-256, read in chunks; the upload is rewound for saving."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def stored_name(prefix: str, sha256: str, name: str) -> str:
+    """The name a file is stored under: never the uploader's own (only its suffix)."""
+    return f"{prefix}-{sha256[:12]}{PurePath(name).suffix.lower()}"
+
+
 def checked_upload(upload: UploadedFile) -> tuple[str, str]:
     """The file's safe name and content type, if a file of its type and size may be stored
     (its type by its suffix, from a list: never HTML or scripts)."""
@@ -174,21 +188,17 @@ def add_attachment(
     if internal and not can_work(acting_user):
         raise PermissionDenied("Only the service desk can add internal attachments.")
     name, content_type = checked_upload(upload)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+    sha256 = sha256_of(upload)
     attachment = Attachment(
         incident=incident,
         name=name,
         content_type=content_type,
         size=upload.size or 0,
-        sha256=digest.hexdigest(),
+        sha256=sha256,
         internal=internal,
         uploaded_by=acting_user,
     )
-    stored_name = f"{incident.number}-{digest.hexdigest()[:12]}{PurePath(name).suffix.lower()}"
-    attachment.file.save(stored_name, upload, save=False)
+    attachment.file.save(stored_name(incident.number, sha256, name), upload, save=False)
     try:
         with transaction.atomic():
             attachment.save()
