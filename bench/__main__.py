@@ -72,6 +72,11 @@ def main() -> None:
 
         problems_main(sys.argv[2:])
         return
+    if sys.argv[1:2] == ["kpis"]:
+        from bench.kpis import main as kpis_main
+
+        kpis_main(sys.argv[2:])
+        return
     if sys.argv[1:2] == ["cmdb"]:
         from bench.cmdb import main as cmdb_main
 

@@ -24,8 +24,10 @@ USAGE = """usage: watchkeeper <command> [options]
   token create USER --name NAME [--scope read|write] [--expires DAYS]
                             create an API token and print it (only the token)
   audit verify              recompute every history chain; name the records that were altered
+  audit run [--check KEY]   run the process audit checks (all, or one) and update the findings
   import servicenow-incidents FILE [--timezone ZONE]
                             load a ServiceNow incident audit export (.csv or .zip)
+  reporting refresh [--full] bring the incident facts the KPIs read up to date (docs/kpis.md)
   backup [--output DIR]     write one archive: database snapshot, attachments, manifest
                             (default directory WATCHKEEPER_BACKUP_DIR, see docs/backup.md)
   restore ARCHIVE [--force] verify an archive, restore it, migrate and run audit verify

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "watchkeeper.access",
     "watchkeeper.knowledge",
     "watchkeeper.problems",
+    "watchkeeper.reporting",
+    "watchkeeper.audit",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +180,14 @@ PROBLEM_DETECTION_SIMILARITY = env_int("PROBLEM_DETECTION_SIMILARITY", 50, minim
 APPROVAL_LINK_DAYS = env_int("APPROVAL_LINK_DAYS", 14, minimum=1)  # requests/links.py
 APPROVAL_REMIND_HOURS = env_int("APPROVAL_REMIND_HOURS", 24, minimum=1)  # requests/reminders.py
 APPROVAL_ESCALATE_HOURS = env_int("APPROVAL_ESCALATE_HOURS", 72, minimum=1)
+# Satisfaction surveys (docs/surveys.md): sent when an incident is resolved or a request
+# closes complete ("off" sends none); the signed link in the e-mail works this many days.
+# Process audits (docs/process-audits.md).
+AUDIT_REASSIGNMENT_LIMIT = env_int("AUDIT_REASSIGNMENT_LIMIT", 3, minimum=0)
+AUDIT_BACKUP_INCIDENT_HOURS = env_int("AUDIT_BACKUP_INCIDENT_HOURS", 24, minimum=1)
+AUDIT_FINDING_DUE_DAYS = env_int("AUDIT_FINDING_DUE_DAYS", 14, minimum=1)
+SURVEYS = env_bool("SURVEYS", True)
+SURVEY_LINK_DAYS = env_int("SURVEY_LINK_DAYS", 30, minimum=1)  # reporting/surveys.py
 EVENTS_MAX_CONCURRENT = env_int("EVENTS_MAX_CONCURRENT", 16, minimum=1)  # events/throttle.py
 EVENTS_RAW_DAYS = env_int("EVENTS_RAW_DAYS", 7, minimum=1)
 # events/spool.py: accepted events wait here for the processor; above this many, 429.

@@ -27,6 +27,10 @@ urlpatterns = [
     path("", include("watchkeeper.problems.urls")),
     path("", include("watchkeeper.knowledge.urls")),
     path("", include("watchkeeper.knowledge.views_suggest")),
+    path("", include("watchkeeper.reporting.urls")),
+    path("", include("watchkeeper.reporting.urls_surveys")),
+    path("", include("watchkeeper.reporting.urls_reports")),
+    path("", include("watchkeeper.audit.urls")),
     path("admin/", admin.site.urls),
 ]
 

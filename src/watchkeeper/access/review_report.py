@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import unicodedata
 from dataclasses import astuple, dataclass
 from typing import Any
 
@@ -22,23 +21,17 @@ from fpdf import FPDF
 
 from watchkeeper.access.choices import EntitlementState, ReviewDecision
 from watchkeeper.access.models import AccessReview, ReviewItem
+from watchkeeper.core.exports import download, guard, latin1
 
 HEADERS = (
     "Campaign", "Entitlement", "System", "Role", "Holder", "Granted on", "Granted by",
     "Expires on", "Reviewer", "Decision", "Decided by", "Decided at", "Comment",
     "Entitlement state now",
 )  # fmt: skip
-#: What a spreadsheet takes for the start of a formula (OWASP's list).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PDF_COLUMNS = (  # (header index, width in mm) of the landscape A4 table
     (1, 22), (2, 24), (3, 26), (4, 20), (5, 17), (7, 17), (8, 20), (9, 18), (10, 20), (11, 26),
     (12, 51), (13, 16),
 )  # fmt: skip
-#: Dashes, quotes and the ellipsis that Latin-1 lacks, made plain for the PDF.
-PLAIN = str.maketrans({
-    "\u2014": "-", "\u2013": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-    "\u2026": "...",
-})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -133,20 +126,6 @@ def _text(value: Any, *, seconds: bool = True) -> str:
     return str(value)
 
 
-def guard(cell: str) -> str:
-    """A cell a spreadsheet shows as text, never runs (CSV formula injection)."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
-
-
-def download(content: bytes | str, filename: str, content_type: str) -> HttpResponse:
-    """The export as a download that is never shown in Watchkeeper's origin or kept in caches."""
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 def csv_download(review: AccessReview, items: QuerySet[ReviewItem]) -> HttpResponse:
     filename = f"{review.number}-access-review.csv"
     return download(to_csv(items), filename, "text/csv; charset=utf-8")
@@ -166,17 +145,6 @@ def to_csv(items: QuerySet[ReviewItem]) -> str:
     for row in rows(items):
         writer.writerow([guard(_text(value)) for value in astuple(row)])
     return out.getvalue()
-
-
-def latin1(text: str) -> str:
-    """``text`` in the core fonts' Latin-1: dashes and quotes made plain, accents dropped where
-    the letter is not in Latin-1, anything else "?"."""
-    simpler = []
-    for char in str(text).translate(PLAIN):
-        if ord(char) > 255:
-            char = unicodedata.normalize("NFKD", char)[0]
-        simpler.append(char if ord(char) <= 255 else "?")
-    return "".join(simpler)
 
 
 def to_pdf(

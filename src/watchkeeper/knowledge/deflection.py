@@ -117,7 +117,7 @@ class Deflections:
     articles: list[ArticleDeflections]
 
 
-def _deflected_drafts(since: dt.datetime, until: dt.datetime, now: dt.datetime) -> QuerySet[Any]:
+def deflected_drafts(since: dt.datetime, until: dt.datetime, now: dt.datetime) -> QuerySet[Any]:
     """The drafts (``values("draft")``) deflected in [since, until), as one grouped query."""
     in_period = ArticleUse.objects.filter(kind__in=READ_KINDS, at__gte=since, at__lt=until)
     return (
@@ -139,14 +139,14 @@ def _deflected_drafts(since: dt.datetime, until: dt.datetime, now: dt.datetime) 
 
 def count(since: dt.datetime, until: dt.datetime, *, now: dt.datetime | None = None) -> int:
     """The number of deflections in [since, until) (see the module's definition)."""
-    return _deflected_drafts(since, until, now or timezone.now()).count()
+    return deflected_drafts(since, until, now or timezone.now()).count()
 
 
 def report(
     since: dt.datetime, until: dt.datetime, *, now: dt.datetime | None = None
 ) -> Deflections:
     """The deflections in [since, until): the total, and per article (most first)."""
-    drafts = _deflected_drafts(since, until, now or timezone.now())
+    drafts = deflected_drafts(since, until, now or timezone.now())
     total = drafts.count()
     draft_keys = list(drafts.values_list("draft", flat=True))
     per_article = (

@@ -18,6 +18,7 @@ from watchkeeper.core.errors import require_permission
 from watchkeeper.core.history import record_change
 from watchkeeper.core.numbering import next_number
 from watchkeeper.core.records import lock_current, save_versioned
+from watchkeeper.reporting import surveys
 from watchkeeper.requests import approvals, attachments, checks, delivery, fulfilment
 from watchkeeper.requests.catalog import orderable_items
 from watchkeeper.requests.choices import ItemState, RequestState, TaskState
@@ -329,6 +330,7 @@ def _settle(
         request, own, action="updated", acting_user=acting_user, channel=channel,
         notes={**changes, **notes},
     )  # fmt: skip
+    surveys.request_closed(request, acting_user=acting_user, channel=channel)
 
 
 def _require_may_order_for(acting_user: Any, recipient: Any) -> None:

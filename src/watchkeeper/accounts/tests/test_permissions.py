@@ -8,19 +8,21 @@ from watchkeeper.access.permissions import AccessPermission
 from watchkeeper.accounts.choices import STAFF_ROLES, Role
 from watchkeeper.accounts.models import User
 from watchkeeper.accounts.permissions import AccountsPermission
+from watchkeeper.audit.permissions import AuditPermission
 from watchkeeper.cmdb.permissions import CmdbPermission
 from watchkeeper.core.permissions import CorePermission, all_grants, granted_to
 from watchkeeper.events.permissions import EventPermission
 from watchkeeper.incidents.permissions import IncidentPermission
 from watchkeeper.knowledge.permissions import KnowledgePermission
 from watchkeeper.problems.permissions import ProblemPermission
+from watchkeeper.reporting.permissions import ReportingPermission
 from watchkeeper.requests.permissions import RequestPermission
 from watchkeeper.sla.permissions import SlaPermission
 
 EVERY_PERMISSION = [
     *CorePermission, *AccountsPermission, *CmdbPermission, *IncidentPermission, *SlaPermission,
     *EventPermission, *RequestPermission, *AccessPermission, *ProblemPermission,
-    *KnowledgePermission,
+    *KnowledgePermission, *ReportingPermission, *AuditPermission,
 ]  # fmt: skip
 
 

@@ -33,6 +33,7 @@ from watchkeeper.incidents.choices import (
 )
 from watchkeeper.incidents.lifecycle import check_transition
 from watchkeeper.incidents.models import Incident, PostIncidentReview
+from watchkeeper.reporting import surveys
 
 
 def _move(
@@ -151,6 +152,7 @@ def resolve(
             channel=channel,
             expected_version=expected_version,
         )
+        surveys.incident_resolved(incident, acting_user=acting_user, channel=channel)
         for child in incident.children.filter(state__in=OPEN_STATES):
             resolve(
                 child,

@@ -8,6 +8,7 @@ from email.message import Message
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.test import override_settings
 
 from watchkeeper.accounts.choices import Role
 from watchkeeper.core.models import Notification
@@ -93,6 +94,7 @@ def test_the_caller_gets_mail_when_their_incident_is_created(
     assert smtp.recipients() == {requester.email}
 
 
+@override_settings(SURVEYS=False)  # the survey e-mail: reporting/tests/test_surveys.py
 def test_the_caller_gets_an_agents_comment_and_the_resolution(
     make_incident, requester, agent, smtp, committed
 ):
@@ -156,6 +158,7 @@ def test_the_assignee_gets_the_callers_comment(
     assert smtp.recipients() == {resolver.email}
 
 
+@override_settings(SURVEYS=False)  # the survey e-mail: reporting/tests/test_surveys.py
 def test_a_work_note_never_reaches_the_caller_or_watchers(
     make_incident, requester, agent, resolver, network, make_user, smtp, committed
 ):

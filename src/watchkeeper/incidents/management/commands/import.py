@@ -49,6 +49,15 @@ class Command(BaseCommand):
         if progress is not None:
             self.stderr.write("")
         self.write_report(report)
+        self.refresh_reporting()
+
+    def refresh_reporting(self) -> None:
+        """Imported incidents keep the file's ``updated_at``, which an incremental refresh of
+        the reporting facts would not see: rebuild them now so the KPIs include the import."""
+        from watchkeeper.reporting.facts import refresh_facts
+
+        count = refresh_facts(full=True)
+        self.stdout.write(f"Reporting facts rebuilt for {count:,} incidents.")
 
     def progress(self, done: int, total: int) -> None:
         self.stderr.write(f"\r{done:,} / {total:,} rows", ending="")
