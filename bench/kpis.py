@@ -112,8 +112,9 @@ def main(argv: list[str] | None = None) -> None:
     if not args.postgres:
         os.environ.pop("WATCHKEEPER_DATABASE_URL", None)
     database = "PostgreSQL" if args.postgres else "SQLite"
+    results = measure(args.runs)
     print(f"\n#### {database}, {args.size:,} incidents, median of {args.runs}\n")
     print("| dashboard | median | status |")
     print("|---|---|---|")
-    for name, seconds, status in measure(args.runs):
+    for name, seconds, status in results:
         print(f"| {name} | {seconds * 1000:.0f} ms | {status} |")
