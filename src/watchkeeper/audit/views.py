@@ -158,7 +158,7 @@ class RespondView(LoginRequiredMixin, View):
 
 def _require(user: User, permission: str) -> None:
     if not user.has_perm(permission):
-        raise PermissionDenied(f"This needs the permission {permission!r}.")
+        raise PermissionDenied(f"This needs the permission '{permission}'.")
 
 
 class CheckListView(LoginRequiredMixin, View):

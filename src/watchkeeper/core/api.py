@@ -162,7 +162,7 @@ def requires(permission: str) -> Callable[[Callable[..., Any]], Callable[..., An
         @functools.wraps(view)
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             if not caller(request).has_perm(permission):
-                raise PermissionDenied(f"This needs the permission {permission!r}.")
+                raise PermissionDenied(f"This needs the permission '{permission}'.")
             return view(request, *args, **kwargs)
 
         # Ninja reads the parameters' types from the signature and resolves string annotations
