@@ -20,6 +20,7 @@ from watchkeeper.reporting.dashboard import Change, IncidentDashboard, Row, dril
 from watchkeeper.reporting.filters import EPOCH, PERIODS, Filters
 from watchkeeper.reporting.incident_kpis import Bucket
 from watchkeeper.reporting.measures import Measures
+from watchkeeper.reporting.process_kpis import Window, availability_rows, kpis_for
 
 ONE_DAY = dt.timedelta(days=1)
 SHORTCUTS = [(key, f"Last {days} days") for key, days in PERIODS.items()] + [("all", "All time")]
@@ -200,8 +201,11 @@ def page_context(board: IncidentDashboard, *, path: str, current: str) -> dict[s
         href=lambda day, hour: drill_url(filters, "opened", drill_hour=day * 24 + hour),
     )
     query = filters.query()
+    window = Window(filters.start, filters.end, filters.service)  # availability computed once
     return {
         "board": board,
+        "process_tiles": kpis_for(window, refresh=False),  # incident_dashboard refreshed
+        "availability": availability_rows(window),
         "tiles": [(kpi, DRILL_HINTS.get(kpi.key, "the incidents")) for kpi in board.kpis],
         "period_label": period_label(filters),
         "shortcuts": shortcuts(filters, path, current),

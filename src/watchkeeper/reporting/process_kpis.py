@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 
+from watchkeeper.reporting.facts import refresh_facts
 from watchkeeper.reporting.process_kpis_base import Kpi, Window
 from watchkeeper.reporting.process_kpis_ops import (
     backup_success_kpi,
@@ -82,8 +83,11 @@ def process_kpis(
     return kpis_for(Window(start, end, service_id, now))
 
 
-def kpis_for(window: Window) -> list[Kpi]:
-    """Every process KPI of ``window``, in ``KEYS`` order."""
+def kpis_for(window: Window, *, refresh: bool = True) -> list[Kpi]:
+    """Every process KPI of ``window``, in ``KEYS`` order (the incident facts, which known-error
+    reuse reads, are brought up to date first unless the caller just did)."""
+    if refresh:
+        refresh_facts()
     figures: list[Kpi] = []
     for source in SOURCES:
         made = source(window)

@@ -217,3 +217,20 @@ def test_queries_do_not_grow_with_the_incidents(
     with django_assert_max_num_queries(budget):
         response = client.get(URL)
     assert tile(response.content.decode(), "incidents_opened")[0] == "40"
+
+
+def test_the_other_processes_show_with_each_services_availability(
+    staff: User, make_dated_incident: Callable[..., Incident]
+) -> None:
+    # given a service down for 1 % of February (28 days x 24 h): a major incident of 403.2 min
+    mail = new_service("E-mail")
+    [major] = place(make_dated_incident, ["2026-02-10"], service=mail, is_major=True)
+    resolve(major, 403.2 / 60)
+    # when the February dashboard is opened
+    page = logged_in(staff).get(URL, {"start": "2026-02-01", "end": "2026-02-28"})
+    # then the process figures are there, and E-mail was available 99 % of February
+    body = page.content.decode()
+    assert 'data-testid="processes"' in body and "Service availability" in body
+    assert "Request fulfilment time" in body
+    row = body.split('data-testid="availability"')[1].split("E-mail</th>")[1].split("</tr>")[0]
+    assert "403 min" in row and "99.000 %" in row
