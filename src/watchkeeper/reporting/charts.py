@@ -168,8 +168,10 @@ def trend_chart(
     for index, point in enumerate(points):
         body.append(_trend_marks(point, x_of(index), y_of))
         if index % every == 0:
+            # the last label ends at its point, so it is not cut off at the chart's edge
+            anchor = "end" if index == len(points) - 1 and index else "middle"
             body.append(
-                f'<text x="{x_of(index):.1f}" y="{bottom + 18}" text-anchor="middle" '
+                f'<text x="{x_of(index):.1f}" y="{bottom + 18}" text-anchor="{anchor}" '
                 f'fill="{MUTED}">{_e(point.label)}</text>'
             )
     return _svg(width, height, title, "".join(body), "chart--trend")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+UNIT_SUFFIX = {"hours": " h", "days": " d", "minutes": " min", "%": " %", "score": " / 5"}
+
 
 @dataclass(frozen=True)
 class Kpi:
@@ -17,6 +19,8 @@ class Kpi:
     denominator: int | None = None
     #: The page listing the records behind the figure, when there is one.
     drill_url: str = ""
+    #: Decimals shown (availability needs three: 99.98 % is not 100.0 %).
+    decimals: int = 1
 
     @property
     def display(self) -> str:
@@ -25,5 +29,5 @@ class Kpi:
             return "-"
         if self.unit == "count":
             return f"{round(self.value):,}"
-        suffix = {"hours": " h", "days": " d", "%": " %", "score": " / 5"}.get(self.unit, "")
-        return f"{self.value:,.1f}{suffix}"
+        suffix = UNIT_SUFFIX.get(self.unit, "")
+        return f"{self.value:,.{self.decimals}f}{suffix}"

@@ -150,4 +150,5 @@ def availability_kpi(window: Window) -> Kpi:
         "%",
         denominator=len(measured),
         drill_url=url,
+        decimals=3,
     )

@@ -24,6 +24,7 @@ from django.utils import timezone
 from watchkeeper.core.exports import guard
 from watchkeeper.reporting.dashboard import IncidentDashboard, incident_dashboard
 from watchkeeper.reporting.filters import EPOCH, Filters
+from watchkeeper.reporting.kpi import Kpi
 from watchkeeper.reporting.surveys import SurveyResults
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -31,7 +32,6 @@ DIMENSIONS: tuple[tuple[str, str], ...] = (
     ("priority", "Priority"), ("group", "Group"), ("service", "Service"), ("category", "Category"),
 )  # fmt: skip
 KPI_HEADER = ("Key", "Label", "Value", "Unit", "Numerator", "Denominator")
-UNIT_SUFFIX = {"hours": " h", "days": " d", "minutes": " min", "%": " %", "score": " / 5"}
 
 Section = tuple[str, Sequence[str], list[Sequence[Any]]]
 
@@ -100,11 +100,7 @@ def generated_words(moment: dt.datetime) -> str:
 
 def display(value: float | None, unit: str) -> str:
     """A figure as people read it ("12.5 h", "97.1 %", "1,234", "-"), for any KPI's unit."""
-    if value is None:
-        return "-"
-    if unit == "count":
-        return f"{round(value):,}"
-    return f"{value:,.1f}{UNIT_SUFFIX.get(unit, '')}"
+    return Kpi("", "", value, unit).display
 
 
 def number(value: Any) -> str:

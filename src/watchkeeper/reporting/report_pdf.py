@@ -134,7 +134,7 @@ def _kpis(pdf: FPDF, title: str, kpis: Sequence[Any]) -> None:
     if not kpis:
         _note(pdf, "No figures.")
         return
-    rows = [(kpi.label, display(kpi.value, kpi.unit), _of(kpi)) for kpi in kpis]
+    rows = [(kpi.label, kpi.display, _of(kpi)) for kpi in kpis]
     _table(pdf, ("KPI", "Value", "Counted"), rows, (90, 40, 50))
 
 

@@ -25,7 +25,6 @@ from watchkeeper.reporting.filters import Filters
 from watchkeeper.reporting.models import ReportSchedule
 from watchkeeper.reporting.report_csv import (
     IncidentReport,
-    display,
     filter_words,
     incident_report,
     to_csv,
@@ -68,7 +67,7 @@ def _body(schedule: ReportSchedule, report: IncidentReport, period: str) -> str:
     lines += [f"{name}: {value}" for name, value in filter_words(report)]
     lines.append("")
     shown = [kpi for kpi in report.dashboard.kpis if kpi.key in HEADLINES]
-    lines += [f"{kpi.label}: {display(kpi.value, kpi.unit)}" for kpi in shown]
+    lines += [f"{kpi.label}: {kpi.display}" for kpi in shown]
     lines += ["", f"{schedule.owner} sends this report {schedule.get_frequency_display().lower()}"
               f" to its recipients; schedules: {settings.BASE_URL}/reports/schedules/"]  # fmt: skip
     return "\n".join(lines) + "\n"
