@@ -28,7 +28,7 @@ from watchkeeper.audit.models import Finding
 from watchkeeper.audit.permissions import AuditPermission
 from watchkeeper.audit.tasks import run_audit_checks_for
 from watchkeeper.core.choices import Channel
-from watchkeeper.core.errors import Conflict, message_of, status_of
+from watchkeeper.core.errors import Conflict, message_of, require_permission, status_of
 from watchkeeper.core.history_rows import history_rows
 from watchkeeper.core.jobs import enqueue
 
@@ -156,15 +156,10 @@ class RespondView(LoginRequiredMixin, View):
         return _detail(request, finding, remediate=form, status=status)  # type: ignore[arg-type]
 
 
-def _require(user: User, permission: str) -> None:
-    if not user.has_perm(permission):
-        raise PermissionDenied(f"This needs the permission '{permission}'.")
-
-
 class CheckListView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         user = _user(request)
-        _require(user, AuditPermission.VIEW_FINDINGS)
+        require_permission(user, AuditPermission.VIEW_FINDINGS)
         context = {
             "rows": queries.check_rows(Finding.objects.all()),
             "can_run": user.has_perm(AuditPermission.RUN_CHECKS),
@@ -178,7 +173,7 @@ class RunCheckView(LoginRequiredMixin, View):
 
     def post(self, request: HttpRequest, key: str = "") -> HttpResponse:
         user = _user(request)
-        _require(user, AuditPermission.RUN_CHECKS)
+        require_permission(user, AuditPermission.RUN_CHECKS)
         if not key:
             enqueue(run_audit_checks_for, user.pk, Channel.WEB)
             messages.success(request, "Every check is running; their last runs show here.")
@@ -201,7 +196,7 @@ class ReportView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         user = _user(request)
-        _require(user, AuditPermission.VIEW_FINDINGS)
+        require_permission(user, AuditPermission.VIEW_FINDINGS)
         form = ReportForm(request.GET)
         if not form.is_valid():
             problems = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items())

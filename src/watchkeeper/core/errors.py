@@ -30,7 +30,7 @@ def require_permission(user: Any, permission: str) -> None:
     if user is None:
         return
     if not user.has_perm(permission):
-        raise PermissionDenied(f"You do not have the permission {permission!r}.")
+        raise PermissionDenied(f"You do not have the permission '{permission}'.")
 
 
 def message_of(error: Exception) -> str:

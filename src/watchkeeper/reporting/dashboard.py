@@ -197,15 +197,21 @@ def _top_cis(filters: Filters) -> list[tuple[str, int, str]]:
     ]
 
 
+def age_condition(index: int) -> Q:
+    """The open facts of backlog age bucket ``index`` (days since opened, as of today)."""
+    _, low, high = AGE_BUCKETS[index]
+    today = timezone.localdate()
+    condition = Q(opened_day__lte=today - dt.timedelta(days=low))
+    if high is not None:
+        condition &= Q(opened_day__gt=today - dt.timedelta(days=high))
+    return condition
+
+
 def _backlog(filters: Filters) -> tuple[list[tuple[str, int, str]], int]:
     """Open incidents now (whatever the period) by age, for the filters' dimensions."""
-    today = timezone.localdate()
-    counts: dict[str, Any] = {}
-    for index, (_, low, high) in enumerate(AGE_BUCKETS):
-        condition = Q(opened_day__lte=today - dt.timedelta(days=low))
-        if high is not None:
-            condition &= Q(opened_day__gt=today - dt.timedelta(days=high))
-        counts[f"age{index}"] = Count("pk", filter=condition)
+    counts: dict[str, Any] = {
+        f"age{index}": Count("pk", filter=age_condition(index)) for index in range(len(AGE_BUCKETS))
+    }
     row = IncidentFact.objects.filter(is_open=True, **filters.dimensions()).aggregate(**counts)
     buckets = [
         (label, row[f"age{index}"], drill_url(filters, "backlog", age=index))

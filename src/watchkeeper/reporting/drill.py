@@ -7,14 +7,12 @@ The incidents listed are exactly those the figure counts."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
-from watchkeeper.reporting.dashboard import AGE_BUCKETS
+from watchkeeper.reporting.dashboard import AGE_BUCKETS, age_condition
 from watchkeeper.reporting.filters import Filters
 from watchkeeper.reporting.incident_kpis import facts
 from watchkeeper.reporting.models import IncidentFact
@@ -70,9 +68,4 @@ def _age(index: str | None) -> Q:
         return Q()
     if not index.isdigit() or int(index) >= len(AGE_BUCKETS):
         raise ValidationError({"age": f"Age must be 0 to {len(AGE_BUCKETS) - 1}."})
-    _, low, high = AGE_BUCKETS[int(index)]
-    today = timezone.localdate()
-    condition = Q(opened_day__lte=today - dt.timedelta(days=low))
-    if high is not None:
-        condition &= Q(opened_day__gt=today - dt.timedelta(days=high))
-    return condition
+    return age_condition(int(index))

@@ -33,10 +33,10 @@ from watchkeeper.reporting.report_pdf import to_pdf
 from watchkeeper.reporting.schedules import (
     FILTER_KEYS,
     HEADLINES,
-    _require_editor,
     next_run,
     period_label,
     report_period,
+    require_editor,
 )
 
 logger = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def send_now(
 ) -> Delivery:
     """Send the schedule's report of the period that just ended to all its recipients now
     (the owner's check before the first run); the next run stays as it is."""
-    _require_editor(acting_user, schedule)
+    require_editor(acting_user, schedule)
     now = now or timezone.now()
     addresses = _addresses(schedule)
     if not addresses:

@@ -118,7 +118,7 @@ def can_edit(user: Any, schedule: ReportSchedule) -> bool:
     return schedule.owner_id == user.pk or user.has_role(Role.ADMINISTRATOR)
 
 
-def _require_editor(user: Any, schedule: ReportSchedule) -> None:
+def require_editor(user: Any, schedule: ReportSchedule) -> None:
     require_permission(user, ReportingPermission.SCHEDULE)
     if user is not None and not can_edit(user, schedule):
         raise PermissionDenied("Only the schedule's owner or an administrator changes it.")
@@ -238,7 +238,7 @@ def update_schedule(
     **values: Any,
 ) -> ReportSchedule:
     """Change the fields given; a new frequency, or resuming, sets the next run from now."""
-    _require_editor(acting_user, schedule)
+    require_editor(acting_user, schedule)
     cleaned = clean_values(values, partial=True)
     recipients = cleaned.pop("recipients", None)
     with transaction.atomic():
@@ -271,7 +271,7 @@ def delete_schedule(
     schedule: ReportSchedule, *, acting_user: Any, channel: str = Channel.WEB
 ) -> None:
     """The schedule is gone; its history ends with the deletion."""
-    _require_editor(acting_user, schedule)
+    require_editor(acting_user, schedule)
     with transaction.atomic():
         record_change(schedule, action="deleted", actor=acting_user, channel=channel)
         schedule.delete()

@@ -134,8 +134,8 @@ def filters_words(schedule: ReportSchedule) -> str:
 def _schedule(request: HttpRequest, schedule_id: int, *, edit: bool) -> ReportSchedule:
     """A schedule the user sees (404 otherwise); ``edit``: one they may change (403)."""
     found = get_object_or_404(schedules.schedules_for(request.user), pk=min(schedule_id, 2**63 - 1))
-    if edit and not schedules.can_edit(request.user, found):
-        raise PermissionDenied("Only the schedule's owner or an administrator changes it.")
+    if edit:
+        schedules.require_editor(request.user, found)
     return found
 
 
