@@ -60,7 +60,7 @@ Record = Incident | ServiceRequest
 
 
 def link_days() -> int:
-    return int(getattr(settings, "SURVEY_LINK_DAYS", 30))
+    return int(settings.SURVEY_LINK_DAYS)
 
 
 def token_for(survey: Survey) -> str:
@@ -142,7 +142,7 @@ def request_closed(request: ServiceRequest, *, acting_user: Any, channel: str) -
 
 
 def _send(record: Record, recipient: Any) -> Survey | None:
-    if not getattr(settings, "SURVEYS", True) or not wants(recipient, KIND):
+    if not settings.SURVEYS or not wants(recipient, KIND):
         return None
     of_record = {"incident" if isinstance(record, Incident) else "service_request": record}
     if Survey.objects.filter(**of_record).exists():  # one per record: re-resolving asks nothing
